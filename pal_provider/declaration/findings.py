@@ -1,0 +1,115 @@
+"""What validation reports: one `Finding` per problem, naming where it is and how to fix it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+Severity = Literal["error", "warning"]
+
+PathPart = str | int
+
+
+def join_path(parts: Sequence[PathPart]) -> str:
+    """`("pals", "coach", "layers", "llm", "tools", 0)` -> `pals.coach.layers.llm.tools[0]`."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text
+
+
+def extend_path(base: str, *parts: PathPart) -> str:
+    tail = join_path(parts)
+    if not base:
+        return tail
+    if not tail:
+        return base
+    return base + tail if tail.startswith("[") else f"{base}.{tail}"
+
+
+class Finding(BaseModel):
+    """One validation problem. Messages never carry secret values."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    stack: str | None
+    pal: str | None
+    path: str
+    severity: Severity
+    message: str
+    fix: str
+    file: str | None = None
+    line: int | None = None
+
+    def render(self) -> str:
+        where = self.file or (f"stack {self.stack}" if self.stack else "")
+        if where and self.line is not None:
+            where = f"{where}:{self.line}"
+        who = f" [pal {self.pal}]" if self.pal else ""
+        field = self.path or "(file)"
+        text = f"{self.severity.upper()} {where}{who} {field}: {self.message}"
+        return f"{text} -- fix: {self.fix}" if self.fix else text
+
+
+def errors(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "error"]
+
+
+def warnings(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == "warning"]
+
+
+class Report:
+    """Collects findings for one stack (and optionally one PAL) under a base path."""
+
+    def __init__(self, stack: str | None, base: str = "", pal: str | None = None) -> None:
+        self.stack = stack
+        self.base = base
+        self.pal = pal
+        self.findings: list[Finding] = []
+
+    def child(self, *parts: PathPart, pal: str | None = None) -> Report:
+        sub = Report(self.stack, extend_path(self.base, *parts), pal or self.pal)
+        sub.findings = self.findings
+        return sub
+
+    def add(self, severity: Severity, path: Sequence[PathPart], message: str, fix: str) -> None:
+        self.findings.append(
+            Finding(
+                stack=self.stack,
+                pal=self.pal,
+                path=extend_path(self.base, *path),
+                severity=severity,
+                message=message,
+                fix=fix,
+            )
+        )
+
+    def error(self, path: Sequence[PathPart], message: str, fix: str) -> None:
+        self.add("error", path, message, fix)
+
+    def warning(self, path: Sequence[PathPart], message: str, fix: str) -> None:
+        self.add("warning", path, message, fix)
+
+
+CREDENTIAL_HEADERS = frozenset(
+    {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"}
+)
+
+
+def check_credential_headers(
+    report: Report, headers: dict[str, str] | None, path: Sequence[PathPart], fix: str
+) -> None:
+    """Headers are plain strings in Git: a credential header would be a literal secret."""
+    for name in headers or {}:
+        if name.lower() in CREDENTIAL_HEADERS:
+            report.error(
+                [*path, name],
+                f"header {name!r} would carry a credential in plain text",
+                fix,
+            )

@@ -1,0 +1,230 @@
+"""`load_stack`: read `stacks/<stack>/fleet.yaml`, validate it, never raise for bad input."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .findings import Finding, errors, join_path, warnings
+from .models import FleetDeclaration
+from .schema_errors import describe_value, validation_findings
+from .validate import validate_fleet
+from .yaml_source import YamlSource, read_yaml, split_path
+
+STACK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+TOP_LEVEL_KEYS = "version, bindings, defaults, pals, tools"
+
+
+@dataclass
+class LoadResult:
+    stack: str
+    fleet: FleetDeclaration | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return errors(self.findings)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return warnings(self.findings)
+
+    @property
+    def ok(self) -> bool:
+        return self.fleet is not None and not self.errors
+
+
+def fleet_path(name: str, root: Path) -> Path:
+    return root / name / "fleet.yaml"
+
+
+def stack_config_path(name: str, root: Path) -> Path:
+    return root / f"Pulumi.{name}.yaml"
+
+
+def discover_stacks(root: Path) -> list[str]:
+    """Stacks under `root`: directories holding a fleet.yaml, and Pulumi.<stack>.yaml files."""
+    names: set[str] = set()
+    if root.is_dir():
+        names.update(p.parent.name for p in root.glob("*/fleet.yaml"))
+        names.update(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+    return sorted(names)
+
+
+def _finding(
+    stack: str,
+    file: Path,
+    message: str,
+    fix: str,
+    *,
+    path: str = "",
+    line: int | None = None,
+    severity: str = "error",
+) -> Finding:
+    return Finding(
+        stack=stack,
+        pal=None,
+        path=path,
+        severity=severity,
+        message=message,
+        fix=fix,
+        file=str(file),
+        line=line,
+    )  # type: ignore[arg-type]
+
+
+def _read(stack: str, file: Path) -> tuple[YamlSource | None, list[Finding]]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None, [
+            _finding(
+                stack,
+                file,
+                f"no fleet declaration for stack {stack!r}",
+                f"create {file} (see docs/fleet-format.md)",
+            )
+        ]
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, [
+            _finding(
+                stack,
+                file,
+                f"cannot read the file ({exc.__class__.__name__})",
+                "make it a readable UTF-8 text file",
+            )
+        ]
+    source = read_yaml(text)
+    if source.problem is not None:
+        return None, [
+            _finding(
+                stack,
+                file,
+                source.problem.message,
+                "fix the YAML syntax at that line",
+                line=source.problem.line,
+            )
+        ]
+    if source.data is None:
+        return None, [
+            _finding(
+                stack,
+                file,
+                "the file is empty",
+                f"declare at least bindings: (keys: {TOP_LEVEL_KEYS})",
+            )
+        ]
+    if not isinstance(source.data, dict):
+        return None, [
+            _finding(
+                stack,
+                file,
+                f"the top level is {describe_value(source.data)}, not a mapping",
+                f"write a mapping with the keys {TOP_LEVEL_KEYS}",
+                line=1,
+            )
+        ]
+    found = []
+    for dup in source.duplicates:
+        parts = dup.path
+        pal = str(parts[1]) if len(parts) >= 2 and parts[0] == "pals" else None
+        what = "PAL logical name" if len(parts) == 2 and parts[0] == "pals" else "key"
+        found.append(
+            Finding(
+                stack=stack,
+                pal=pal,
+                path=join_path(parts),
+                severity="error",
+                message=f"duplicate {what} {parts[-1]!r} (first at line {dup.first_line})",
+                fix="keep one entry; YAML would silently drop the other",
+                file=str(file),
+                line=dup.line,
+            )
+        )
+    return source, found
+
+
+def _check_stack_config(stack: str, root: Path) -> list[Finding]:
+    file = stack_config_path(stack, root)
+    if not file.exists():
+        return [
+            _finding(
+                stack,
+                file,
+                "no Pulumi stack config file",
+                f"create {file} (`pulumi stack init {stack}` does it)",
+                severity="warning",
+            )
+        ]
+    source = read_yaml(file.read_text(encoding="utf-8"))
+    if source.problem is not None:
+        return [
+            _finding(
+                stack,
+                file,
+                source.problem.message,
+                "fix the YAML syntax at that line",
+                line=source.problem.line,
+            )
+        ]
+    data = source.data
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        return [
+            _finding(
+                stack,
+                file,
+                "a Pulumi stack config must be a mapping",
+                "write `config:` with namespaced keys",
+                line=1,
+            )
+        ]
+    config = data.get("config", {})
+    if config is not None and not isinstance(config, dict):
+        return [
+            _finding(
+                stack,
+                file,
+                "config must be a mapping",
+                "write `palfleet:apiBaseUrl: ...` style keys under config:",
+                path="config",
+                line=source.locate(("config",)),
+            )
+        ]
+    return []
+
+
+def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
+    result = LoadResult(stack=name)
+    root = Path(root)
+    file = fleet_path(name, root)
+    if not STACK_NAME_RE.match(name):
+        result.findings.append(
+            _finding(
+                name, file, f"stack name {name!r} is not allowed", "use letters, digits, ., _ and -"
+            )
+        )
+        return result
+    source, found = _read(name, file)
+    result.findings.extend(found)
+    if source is None:
+        return result
+    result.findings.extend(_check_stack_config(name, root))
+    try:
+        fleet = FleetDeclaration.model_validate(source.data)
+    except ValidationError as exc:
+        result.findings.extend(
+            validation_findings(
+                exc, FleetDeclaration, stack=name, file=str(file), locate=source.locate
+            )
+        )
+        return result
+    result.fleet = fleet
+    for finding in validate_fleet(fleet, name):
+        line = source.locate(split_path(finding.path))
+        result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
+    return result

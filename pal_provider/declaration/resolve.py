@@ -1,0 +1,123 @@
+"""Resolution: a valid declaration -> the API-shaped bodies palfleet wants to exist.
+
+`defaults` are merged under each PAL, bindings (faces, custom LLM endpoints, secret names)
+are substituted, reconciler options are taken out, and every secret becomes a
+`{"$secret": "<pulumi config key>"}` marker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .merge import merge_intent
+from .models import Bindings, FleetDeclaration, PalIntent, SecretRef, ToolSpec
+from .secrets import secret_marker
+
+
+class ResolutionError(ValueError):
+    """The fleet refers to something it does not bind. `load_stack(...).ok` rules this out."""
+
+
+@dataclass(frozen=True)
+class DesiredPal:
+    logical_name: str
+    body: dict[str, Any]
+    adopt_id: str | None = None
+    force: bool = False
+    migrate_inline_tools: bool = False
+    tool_names: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class DesiredTool:
+    name: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ResolvedFleet:
+    stack: str
+    api_base_url: str
+    api_key_config_key: str
+    pals: dict[str, DesiredPal]
+    tools: dict[str, DesiredTool]
+
+
+def _config_key(ref: SecretRef, bindings: Bindings) -> str:
+    return bindings.secrets.get(ref.secret, ref.secret)
+
+
+def _marker(ref: SecretRef, bindings: Bindings) -> dict[str, str]:
+    return secret_marker(_config_key(ref, bindings))
+
+
+def resolve_pal(name: str, pal: PalIntent, fleet: FleetDeclaration) -> DesiredPal:
+    bindings = fleet.bindings
+    body = pal.model_dump(exclude_none=True, exclude={"palfleet", "face"})
+    body.setdefault("pal_name", name)
+    if pal.face is not None:
+        if pal.face not in bindings.faces:
+            raise ResolutionError(f"PAL {name!r}: face {pal.face!r} is not bound")
+        body["default_face_id"] = bindings.faces[pal.face]
+    layers = pal.layers
+    if layers is not None and layers.llm is not None:
+        llm = layers.llm
+        llm_body: dict[str, Any] = body["layers"]["llm"]
+        llm_body.pop("endpoint", None)
+        if llm.endpoint is not None:
+            endpoint = bindings.llm_endpoints.get(llm.endpoint)
+            if endpoint is None:
+                raise ResolutionError(f"PAL {name!r}: endpoint {llm.endpoint!r} is not bound")
+            llm_body["base_url"] = endpoint.base_url
+            llm_body["api_key"] = _marker(endpoint.api_key, bindings)
+            for key in ("headers", "default_query"):
+                merged = {**(getattr(endpoint, key) or {}), **(getattr(llm, key) or {})}
+                if merged:
+                    llm_body[key] = merged
+        elif llm.api_key is not None:
+            llm_body["api_key"] = _marker(llm.api_key, bindings)
+    if layers is not None and layers.tts is not None and layers.tts.api_key is not None:
+        body["layers"]["tts"]["api_key"] = _marker(layers.tts.api_key, bindings)
+    options = pal.palfleet
+    adopt = (options.adopt_id if options else None) or bindings.adopt_ids.get(name)
+    return DesiredPal(
+        logical_name=name,
+        body=body,
+        adopt_id=adopt,
+        force=bool(options and options.force_maker_overwrite),
+        migrate_inline_tools=bool(options and options.migrate_inline_tools),
+        tool_names=list(options.tools or []) if options else [],
+    )
+
+
+_AUTH_SECRET_FIELDS = ("token", "password", "value", "secret", "client_secret")
+
+
+def resolve_tool(name: str, tool: ToolSpec, bindings: Bindings) -> DesiredTool:
+    body = {"name": name, **tool.model_dump(exclude_none=True, exclude={"name"})}
+    auth = tool.delivery.api.auth if tool.delivery and tool.delivery.api else None
+    if auth is not None:
+        auth_body = body["delivery"]["api"]["auth"]
+        for key in _AUTH_SECRET_FIELDS:
+            ref = getattr(auth, key, None)
+            if isinstance(ref, SecretRef):
+                auth_body[key] = _marker(ref, bindings)
+    return DesiredTool(name=name, body=body)
+
+
+def resolve_fleet(fleet: FleetDeclaration, stack: str) -> ResolvedFleet:
+    pals = {
+        name: resolve_pal(name, merge_intent(fleet.defaults, fleet.pals[name]), fleet)
+        for name in sorted(fleet.pals)
+    }
+    tools = {
+        name: resolve_tool(name, fleet.tools[name], fleet.bindings) for name in sorted(fleet.tools)
+    }
+    return ResolvedFleet(
+        stack=stack,
+        api_base_url=fleet.bindings.api_base_url,
+        api_key_config_key=_config_key(fleet.bindings.api_key, fleet.bindings),
+        pals=pals,
+        tools=tools,
+    )

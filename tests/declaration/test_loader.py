@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from pal_provider.declaration import discover_stacks, load_stack
+
+from .conftest import MINIMAL_FLEET
+
+
+def test_minimal_fleet_loads(write_stack: Callable[[str, str], Path]) -> None:
+    root = write_stack("dev", MINIMAL_FLEET)
+    result = load_stack("dev", root)
+    assert result.ok and result.findings == []
+    assert result.fleet is not None and list(result.fleet.pals) == ["coach"]
+
+
+def test_missing_file_is_a_finding(tmp_path: Path) -> None:
+    result = load_stack("qa", tmp_path)
+    assert not result.ok and result.fleet is None
+    [finding] = result.findings
+    assert "no fleet declaration" in finding.message and "qa" in finding.fix
+
+
+def test_bad_stack_name_is_a_finding(tmp_path: Path) -> None:
+    result = load_stack("../etc", tmp_path)
+    assert [f.severity for f in result.findings] == ["error"]
+    assert "stack name" in result.findings[0].message
+
+
+def test_missing_pulumi_stack_config_is_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "fleet.yaml").write_text(MINIMAL_FLEET)
+    result = load_stack("dev", tmp_path)
+    assert result.ok
+    assert [f.severity for f in result.findings] == ["warning"]
+    assert "Pulumi.dev.yaml" in result.findings[0].fix
+
+
+def test_broken_pulumi_stack_config_is_an_error(write_stack: Callable[[str, str], Path]) -> None:
+    root = write_stack("dev", MINIMAL_FLEET)
+    (root / "Pulumi.dev.yaml").write_text("config: [1, 2]\n")
+    result = load_stack("dev", root)
+    assert [f.path for f in result.errors] == ["config"]
+
+
+def test_findings_carry_file_and_line(write_stack: Callable[[str, str], Path]) -> None:
+    root = write_stack(
+        "dev", MINIMAL_FLEET.replace("system_prompt: Be kind", "system_prmpt: Be kind")
+    )
+    result = load_stack("dev", root)
+    [finding] = result.errors
+    assert finding.path == "pals.coach.system_prmpt"
+    assert finding.line == 8
+    assert finding.file is not None and finding.file.endswith("dev/fleet.yaml")
+    assert "fleet.yaml:8" in finding.render()
+
+
+def test_semantic_findings_get_lines_too(write_stack: Callable[[str, str], Path]) -> None:
+    root = write_stack("dev", MINIMAL_FLEET + "    pipeline_mode: echo\n")
+    result = load_stack("dev", root)
+    [finding] = result.errors
+    assert (finding.path, finding.line) == ("pals.coach.system_prompt", 8)
+    assert result.fleet is not None, "a structurally valid fleet is kept for callers"
+
+
+def test_every_duplicate_key_is_reported(write_stack: Callable[[str, str], Path]) -> None:
+    text = (
+        MINIMAL_FLEET.replace("    face: coach\n", "    face: coach\n    face: coach\n")
+        + "  coach:\n    face: coach\n"
+    )
+    result = load_stack("dev", write_stack("dev", text))
+    assert sorted(f.path for f in result.errors) == ["pals.coach", "pals.coach.face"]
+
+
+def test_non_utf8_file_is_a_finding(tmp_path: Path) -> None:
+    (tmp_path / "dev").mkdir()
+    (tmp_path / "dev" / "fleet.yaml").write_bytes(b"\xff\xfe\x00bindings")
+    result = load_stack("dev", tmp_path)
+    assert not result.ok and result.errors
+
+
+def test_discover_stacks(tmp_path: Path, write_stack: Callable[[str, str], Path]) -> None:
+    root = write_stack("dev", MINIMAL_FLEET)
+    (root / "Pulumi.qa.yaml").write_text("config: {}\n")
+    assert discover_stacks(root) == ["dev", "qa"]
+    assert discover_stacks(tmp_path / "nowhere") == []
