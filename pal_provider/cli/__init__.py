@@ -18,8 +18,18 @@ app = typer.Typer(
     help="Declare a fleet of Tavus PALs in Git and reconcile it.",
 )
 
+
+
+@app.callback()
+def _root() -> None:
+    """Declare a fleet of Tavus PALs in Git and reconcile it."""
+
+
 # Modules under pal_provider.cli that contribute commands, in help order.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "emulator",
+    "validate",
+]
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"pal_provider.cli.{_name}").register(app)
