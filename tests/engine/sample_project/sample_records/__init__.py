@@ -1,0 +1,1 @@
+"""A tiny pulumi.dynamic provider that keeps records as JSON files (engine stand-in tests)."""
