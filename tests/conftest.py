@@ -9,7 +9,7 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.fixtures.emulator"]
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,54 @@
+"""Running the emulator under uvicorn (foreground), announcing the chosen address first."""
+
+from __future__ import annotations
+
+import socket
+import sys
+
+from .app import DEFAULT_API_KEY, create_emulator
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    api_key: str | None = None,
+    db: str | None = None,
+    seed: bool = True,
+    log_level: str = "warning",
+) -> None:
+    """Bind, print ``palfleet emulator listening on http://HOST:PORT`` as the first stdout
+    line (flushed), then serve until interrupted."""
+    import uvicorn
+
+    key = api_key or DEFAULT_API_KEY
+    emulator = create_emulator(api_key=key, db=db, seed=seed)
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # accepted connections inherit it: no Nagle delay between the head and body writes
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    chosen = sock.getsockname()[1]
+    shown_host = f"[{host}]" if ":" in host else host
+    print(f"palfleet emulator listening on http://{shown_host}:{chosen}", flush=True)
+    print(f"  API base URL: http://{shown_host}:{chosen}/v2", flush=True)
+    if api_key is None:
+        print(
+            f"  API key: {DEFAULT_API_KEY} (the emulator's default, not a real secret)", flush=True
+        )
+    print(f"  state: {db if db else 'in memory'}", flush=True)
+    config = uvicorn.Config(
+        emulator.asgi,
+        log_level=log_level,
+        access_log=False,
+        http="h11",
+        lifespan="off",
+        timeout_keep_alive=30,
+    )
+    server = uvicorn.Server(config)
+    try:
+        server.run(sockets=[sock])
+    finally:
+        emulator.service.store.close()
+        sys.stdout.flush()
