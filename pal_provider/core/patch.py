@@ -181,13 +181,22 @@ def patch_from_changes(live: Mapping[str, Json], changes: ChangeSet) -> JsonPatc
     for change in changes:
         if change.kind != "remove":
             _refuse_unsendable(change.new, change.path)
-    target: Json = live
+    return make_patch(live, apply_changes(live, changes))
+
+
+def apply_changes(document: Mapping[str, Json], changes: ChangeSet) -> Json:
+    """``document`` with ``changes`` applied, in its own spelling; ``document`` is not modified.
+
+    Used on refresh to carry only real (canonical) differences into the stored declaration,
+    so a PAL that matches it keeps its spec byte for byte.
+    """
+    target: Json = document
     for change in changes:
         if change.kind == "remove":
             target = _removed(target, change.path, ())
         else:
             target = _put(target, change.path, change.new, ())
-    return make_patch(live, target)
+    return target
 
 
 def _refuse_unsendable(value: Json, path: Path) -> None:

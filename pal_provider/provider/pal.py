@@ -1,0 +1,148 @@
+"""``PalResource``: a Pulumi dynamic resource that reconciles one Tavus PAL.
+
+The provider implements the engine's protocol on top of the core: ``check`` validates,
+``diff`` compares canonical forms of the previous outputs and the new inputs, ``create``
+posts (or adopts), ``update`` sends one minimal JSON Patch computed against the live PAL,
+``read`` refreshes from the API and ``delete`` treats "already gone" as success.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import ValidationError
+
+from pal_provider.provider.reconcile import PalReconciler, ReconcileError
+from pal_provider.provider.settings import ProviderSettings
+from pal_provider.provider.state import PROVIDER_KEY, PalInputs, PalOutputs
+
+PAL_MODULE = "tavus"
+PAL_TYPE_NAME = "Pal"
+PAL_TYPE_TOKEN = f"pulumi-python:dynamic/{PAL_MODULE}:{PAL_TYPE_NAME}"
+
+
+class PalProvider(ResourceProvider):
+    """Stateless between calls; one instance may serve four concurrent calls.
+
+    Nothing but class-level constants lives on the instance until ``configure()`` runs in
+    the provider server, so the pickled ``__provider`` blob carries no client, lock or secret.
+    """
+
+    # We prove the blob holds no secret; let Pulumi keep it readable unless it captured one.
+    serialize_as_secret_always = False
+
+    _settings: ProviderSettings | None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = ProviderSettings.from_configure(req.config)
+
+    def _reconciler(self, inputs: PalInputs) -> PalReconciler:
+        settings = getattr(self, "_settings", None) or ProviderSettings.from_configure(None)
+        return PalReconciler.for_inputs(inputs, settings)
+
+    # -- check -----------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
+        try:
+            inputs = PalInputs.from_props(props)
+        except ValidationError as exc:
+            failures = [
+                CheckFailure(".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
+                for err in exc.errors(include_input=False)
+            ]
+            return CheckResult(news, failures)
+        failures = [
+            CheckFailure(f"spec.{path}" if path else "spec", reason)
+            for path, reason in PalReconciler.check_spec(inputs)
+        ]
+        return CheckResult(news, failures)
+
+    # -- diff ------------------------------------------------------------------------------
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old = PalOutputs.from_props(olds)
+        new = PalInputs.from_props({k: v for k, v in news.items() if k != PROVIDER_KEY})
+        changes = PalReconciler.declared_changes(old, new)
+        return DiffResult(changes=not changes.empty, replaces=[], delete_before_replace=False)
+
+    # -- create / update / read / delete ---------------------------------------------------
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = PalInputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
+        outputs = self._run(inputs, lambda r: r.create(inputs))
+        return CreateResult(outputs.pal_id, outputs.model_dump(exclude_none=True))
+
+    def update(self, pal_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old = PalOutputs.from_props(olds)
+        new = PalInputs.from_props({k: v for k, v in news.items() if k != PROVIDER_KEY})
+        outputs = self._run(new, lambda r: r.update(pal_id, old, new))
+        return UpdateResult(outputs.model_dump(exclude_none=True))
+
+    def read(self, pal_id: str, props: dict[str, Any]) -> ReadResult:
+        old = PalOutputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
+        refreshed = self._run(old, lambda r: r.read(pal_id, old))
+        if refreshed is None:
+            return ReadResult(None, {})
+        outs = refreshed.model_dump(exclude_none=True)
+        inputs = refreshed.as_inputs().model_dump(exclude_none=True)
+        return ReadResult(pal_id, outs, inputs)
+
+    def delete(self, pal_id: str, props: dict[str, Any]) -> None:
+        old = PalOutputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
+        self._run(old, lambda r: r.delete(pal_id))
+
+    def _run(self, inputs: PalInputs, action: Any) -> Any:
+        try:
+            return action(self._reconciler(inputs))
+        except ReconcileError as exc:
+            # A plain exception type keeps the engine's message readable and secret-free.
+            raise ReconcileError(f"PAL {inputs.logical_name!r}: {exc}") from None
+
+
+class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
+    """One PAL of the fleet. Type token ``pulumi-python:dynamic/tavus:Pal``."""
+
+    pal_id: pulumi.Output[str]
+    spec: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        spec: dict[str, Any],
+        secrets: dict[str, Any] | None = None,
+        adopt_id: str | None = None,
+        force_maker_overwrite: bool = False,
+        api_base_url: str | None = None,
+        api_key_config: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "logical_name": name,
+            "spec": spec,
+            "secrets": pulumi.Output.secret(secrets or {}),
+            "adopt_id": adopt_id,
+            "force_maker_overwrite": force_maker_overwrite,
+            "api_base_url": api_base_url,
+            "api_key_config": api_key_config,
+            "pal_id": None,
+            "created_at": None,
+            "updated_at": None,
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
+        super().__init__(
+            PalProvider(), name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
+        )

@@ -1,0 +1,112 @@
+"""The shape of a PalResource's inputs and outputs, as the provider sees them.
+
+Secrets travel apart from the readable spec: ``spec`` holds ``{"$secret": "<config key>"}``
+markers where a secret belongs, and the top-level ``secrets`` map (JSON pointer -> value)
+carries the values. ``secrets`` is a secret input, mirrored as an output key and listed in
+``additional_secret_outputs``, so Pulumi keeps it encrypted in state; the rest of the
+state stays readable and secret-free.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROVIDER_KEY = "__provider"
+SECRET_MARKER = "$secret"
+
+
+def restore_integers(value: Any) -> Any:
+    """Undo the protobuf round trip that turns every JSON number into a float.
+
+    ``Struct`` values carry numbers as doubles, so ``timeout: 10`` reaches the provider as
+    ``10.0``; the API and our canonical form expect the integer back.
+    """
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: restore_integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_integers(v) for v in value]
+    return value
+
+
+def escape_pointer_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def unescape_pointer_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
+
+
+def secret_pointers(spec: Any, prefix: str = "") -> dict[str, str]:
+    """Every secret marker in ``spec``: JSON pointer -> config key it refers to."""
+    found: dict[str, str] = {}
+    if isinstance(spec, dict):
+        if set(spec) == {SECRET_MARKER} and isinstance(spec[SECRET_MARKER], str):
+            found[prefix] = spec[SECRET_MARKER]
+            return found
+        for key, value in spec.items():
+            found.update(secret_pointers(value, f"{prefix}/{escape_pointer_token(key)}"))
+    elif isinstance(spec, list):
+        for index, value in enumerate(spec):
+            found.update(secret_pointers(value, f"{prefix}/{index}"))
+    return found
+
+
+def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """A copy of ``spec`` with each secret marker replaced by its value from ``secrets``."""
+    body = copy.deepcopy(spec)
+    for pointer in secret_pointers(spec):
+        tokens = [unescape_pointer_token(t) for t in pointer.lstrip("/").split("/")]
+        parent: Any = body
+        for token in tokens[:-1]:
+            parent = parent[int(token)] if isinstance(parent, list) else parent[token]
+        last = tokens[-1]
+        value = secrets[pointer]
+        if isinstance(parent, list):
+            parent[int(last)] = value
+        else:
+            parent[last] = value
+    return body
+
+
+class PalInputs(BaseModel):
+    """What the program declares for one PAL (the resource's inputs, minus ``__provider``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    logical_name: str
+    spec: dict[str, Any]
+    secrets: dict[str, str] = Field(default_factory=dict)
+    adopt_id: str | None = None
+    force_maker_overwrite: bool = False
+    api_base_url: str | None = None
+    api_key_config: str | None = None
+
+    @classmethod
+    def from_props(cls, props: dict[str, Any]) -> PalInputs:
+        fields = {k: v for k, v in props.items() if k in cls.model_fields and v is not None}
+        return cls.model_validate(restore_integers(fields))
+
+    def body(self) -> dict[str, Any]:
+        """The API body, with secret values in place (never log or render this)."""
+        return with_secrets(self.spec, self.secrets)
+
+    def missing_secrets(self) -> list[str]:
+        return sorted(p for p in secret_pointers(self.spec) if p not in self.secrets)
+
+
+class PalOutputs(PalInputs):
+    """Inputs plus what the API assigned. Outputs mirror input keys so secretness survives."""
+
+    pal_id: str
+    created_at: str | None = None
+    updated_at: str | None = None
+
+    def as_inputs(self) -> PalInputs:
+        return PalInputs.model_validate(self.model_dump(include=set(PalInputs.model_fields)))
