@@ -19,7 +19,6 @@ app = typer.Typer(
 )
 
 
-
 @app.callback()
 def _root() -> None:
     """Declare a fleet of Tavus PALs in Git and reconcile it."""
@@ -29,6 +28,7 @@ def _root() -> None:
 COMMAND_MODULES: list[str] = [
     "emulator",
     "validate",
+    "gitops",
 ]
 
 for _name in COMMAND_MODULES:

@@ -1,0 +1,150 @@
+"""``palfleet plan | drift | export | promote``: the GitOps commands (pal_provider.gitops)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+RootOption = Annotated[
+    Path, typer.Option("--root", help="directory holding Pulumi.<stack>.yaml and <stack>/")
+]
+StackOption = Annotated[str, typer.Option("--stack", "-s", help="stack name (e.g. dev)")]
+KeyEnvOption = Annotated[
+    str, typer.Option("--api-key-env", help="environment variable holding the Tavus API key")
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option("--api-base-url", help="API base URL (overrides the stack's binding)"),
+]
+
+
+def _emit(stdout: str, stderr: str, code: int) -> None:
+    if stderr:
+        typer.echo(stderr, err=True, nl=False)
+    if stdout:
+        typer.echo(stdout, nl=False)
+    raise typer.Exit(code)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)
+    app.command("drift")(drift)
+    app.command("export")(export)
+    app.command("promote")(promote)
+
+
+def _compare(
+    mode: str,
+    stack: str,
+    fmt: str,
+    root: Path,
+    api_key_env: str,
+    api_base_url: str | None,
+    concurrency: int,
+) -> None:
+    from pal_provider.gitops.plan import PlanOptions, run
+
+    options = PlanOptions(
+        stack=stack,
+        root=root,
+        fmt=fmt,
+        api_key_env=api_key_env,
+        api_base_url=api_base_url,
+        concurrency=concurrency,
+    )
+    result = run(options, "plan" if mode == "plan" else "drift")
+    _emit(result.stdout, result.stderr, result.exit_code)
+
+
+def plan(
+    stack: StackOption,
+    fmt: Annotated[str, typer.Option("--format", help="text, markdown or json")] = "text",
+    root: RootOption = Path("stacks"),
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="parallel attached-tools reads (1-32)")
+    ] = 8,
+    api_key_env: KeyEnvOption = "TAVUS_API_KEY",
+    api_base_url: BaseUrlOption = None,
+) -> None:
+    """What applying the declaration would change: exit 0 none, 2 changes, 1 error."""
+    _compare("plan", stack, fmt, root, api_key_env, api_base_url, concurrency)
+
+
+def drift(
+    stack: StackOption,
+    fmt: Annotated[str, typer.Option("--format", help="text, markdown or json")] = "text",
+    root: RootOption = Path("stacks"),
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", help="parallel attached-tools reads (1-32)")
+    ] = 8,
+    api_key_env: KeyEnvOption = "TAVUS_API_KEY",
+    api_base_url: BaseUrlOption = None,
+) -> None:
+    """How the live account differs from the declaration: exit 0 clean, 2 drift, 1 error."""
+    _compare("drift", stack, fmt, root, api_key_env, api_base_url, concurrency)
+
+
+def export(
+    stack: StackOption,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="export only these PALs (pal_name or pal_id); repeatable"),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
+    ] = None,
+    root: RootOption = Path("stacks"),
+    api_key_env: KeyEnvOption = "TAVUS_API_KEY",
+    api_base_url: BaseUrlOption = None,
+) -> None:
+    """Write a fleet declaration that reproduces (and adopts) live user PALs."""
+    from pal_provider.gitops.export import ExportOptions, run_export
+
+    result = run_export(
+        ExportOptions(
+            stack=stack,
+            select=tuple(select or ()),
+            output=output,
+            root=root,
+            api_key_env=api_key_env,
+            api_base_url=api_base_url,
+        )
+    )
+    _emit(result.stdout, result.stderr, result.exit_code)
+
+
+def promote(
+    source: Annotated[str, typer.Argument(help="stack to promote from (e.g. dev)")],
+    target: Annotated[str, typer.Argument(help="stack to promote to (e.g. staging)")],
+    pal: Annotated[
+        list[str] | None, typer.Option("--pal", help="promote only these PALs; repeatable")
+    ] = None,
+    write: Annotated[bool, typer.Option("--write", help="apply the change to the file")] = False,
+    allow_removal: Annotated[
+        bool, typer.Option("--allow-removal", help="allow removing PALs/tools from the target")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="overwrite a target edited on its own")
+    ] = False,
+    root: RootOption = Path("stacks"),
+) -> None:
+    """Copy intent (defaults, pals, tools) from SOURCE to TARGET; bindings stay.
+
+    Exit 0 nothing to promote or written, 2 changes shown (dry run), 1 error.
+    """
+    from pal_provider.gitops.promote import PromoteOptions, run_promote
+
+    result = run_promote(
+        PromoteOptions(
+            source=source,
+            target=target,
+            pals=tuple(pal or ()),
+            write=write,
+            allow_removal=allow_removal,
+            force=force,
+            root=root,
+        )
+    )
+    _emit(result.stdout, result.stderr, result.exit_code)

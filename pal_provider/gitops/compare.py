@@ -1,0 +1,302 @@
+"""The one comparison engine behind ``plan`` and ``drift``: declaration versus live account.
+
+Matching (documented in docs and the module docstrings of the commands):
+
+* a declared PAL with an adopt id (``bindings.adopt_ids`` or ``palfleet.adopt_id``) is the
+  live PAL of that id (``adopt``), or ``adopt_missing`` when the account has no such PAL;
+* otherwise it is the live user PAL whose ``pal_name`` equals its ``pal_name``: none means
+  ``create``, one means ``update`` (or ``unchanged``), several means ``ambiguous`` (the
+  candidates are listed, never guessed: set an adopt id);
+* live user PALs matched by no declared PAL are ``not declared``: listed, never deleted.
+
+Field differences come from :func:`pal_provider.core.diff_pal` (PALs) and
+:func:`pal_provider.core.diff_documents` on :func:`canonical_tool` forms (registry tools).
+Declared secrets are unknown here (they live in Pulumi config): a secret differs only when
+one side lacks it entirely.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from pal_provider.core import ChangeSet, diff_documents, diff_pal
+from pal_provider.declaration import DesiredPal, ResolvedFleet
+
+from .live import LiveAccount, may_carry_tools
+from .tooldocs import canonical_tool
+
+PalAction = Literal["create", "update", "adopt", "ambiguous", "adopt_missing"]
+ToolAction = Literal["create", "update", "unchanged"]
+
+INLINE_TOOL_PATHS: Final = (
+    ("llm", "tools", "llm"),
+    ("perception", "visual_tools", "vision"),
+    ("perception", "audio_tools", "audio"),
+    ("perception", "perception_tools", "vision"),
+)
+"""(layer, field, registry origin) of the legacy inline tool lists the migration moves."""
+
+
+@dataclass(frozen=True)
+class MigratedTool:
+    name: str
+    source: str  # layers.llm.tools, ...
+    reuse: bool  # a registry tool of that name exists already
+
+
+@dataclass(frozen=True)
+class PalComparison:
+    logical_name: str
+    pal_name: str
+    action: PalAction
+    pal_id: str | None = None
+    changes: ChangeSet = field(default_factory=ChangeSet)
+    candidates: tuple[str, ...] = ()
+    attach: tuple[str, ...] = ()
+    detach: tuple[str, ...] = ()
+    migrate: tuple[MigratedTool, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        """Applying cannot proceed for this PAL until the declaration is fixed."""
+        return self.action in ("ambiguous", "adopt_missing")
+
+    @property
+    def changed(self) -> bool:
+        """Applying would write something for this PAL."""
+        if self.action == "create":
+            return True
+        return bool(self.changes or self.attach or self.detach or self.migrate)
+
+
+@dataclass(frozen=True)
+class ToolComparison:
+    name: str
+    action: ToolAction
+    tool_id: str | None = None
+    changes: ChangeSet = field(default_factory=ChangeSet)
+
+
+@dataclass(frozen=True)
+class LivePalRef:
+    pal_id: str
+    pal_name: str
+
+
+@dataclass(frozen=True)
+class FleetComparison:
+    stack: str
+    pals: tuple[PalComparison, ...]
+    tools: tuple[ToolComparison, ...]
+    not_declared: tuple[LivePalRef, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return any(p.blocked for p in self.pals)
+
+    @property
+    def has_changes(self) -> bool:
+        return any(p.changed for p in self.pals) or any(t.action != "unchanged" for t in self.tools)
+
+    def count(self, what: str) -> int:
+        counters: dict[str, Callable[[], int]] = {
+            "create": lambda: sum(p.action == "create" for p in self.pals),
+            "update": lambda: sum(p.action == "update" and p.changed for p in self.pals),
+            "adopt": lambda: sum(p.action == "adopt" for p in self.pals),
+            "unchanged": lambda: sum(
+                p.action in ("update", "adopt") and not p.changed for p in self.pals
+            ),
+            "ambiguous": lambda: sum(p.action == "ambiguous" for p in self.pals),
+            "adopt_missing": lambda: sum(p.action == "adopt_missing" for p in self.pals),
+            "not_declared": lambda: len(self.not_declared),
+            "tools_create": lambda: sum(t.action == "create" for t in self.tools),
+            "tools_update": lambda: sum(t.action == "update" for t in self.tools),
+            "attach": lambda: sum(len(p.attach) for p in self.pals),
+            "detach": lambda: sum(len(p.detach) for p in self.pals),
+            "migrate": lambda: sum(len(p.migrate) for p in self.pals),
+        }
+        return counters[what]()
+
+    def summary(self) -> dict[str, int]:
+        return {key: self.count(key) for key in SUMMARY_KEYS}
+
+
+SUMMARY_KEYS: Final = (
+    "create",
+    "update",
+    "adopt",
+    "unchanged",
+    "ambiguous",
+    "adopt_missing",
+    "not_declared",
+    "tools_create",
+    "tools_update",
+    "attach",
+    "detach",
+    "migrate",
+)
+
+
+# -- matching -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    action: PalAction
+    pal_id: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+def _by_name(pals: dict[str, dict[str, Any]], claimed: set[str]) -> dict[str, list[str]]:
+    index: dict[str, list[str]] = {}
+    for pal_id in sorted(pals):
+        if pal_id in claimed:
+            continue
+        name = pals[pal_id].get("pal_name")
+        if isinstance(name, str):
+            index.setdefault(name, []).append(pal_id)
+    return index
+
+
+def match_pals(fleet: ResolvedFleet, live_pals: dict[str, dict[str, Any]]) -> dict[str, Match]:
+    """Declared logical name -> what it matches in the account."""
+    matches: dict[str, Match] = {}
+    claimed = {p.adopt_id for p in fleet.pals.values() if p.adopt_id and p.adopt_id in live_pals}
+    by_name = _by_name(live_pals, claimed)
+    for name, pal in fleet.pals.items():
+        if pal.adopt_id:
+            found = pal.adopt_id in live_pals
+            matches[name] = Match("adopt" if found else "adopt_missing", pal.adopt_id)
+            continue
+        ids = by_name.get(str(pal.body.get("pal_name", name)), [])
+        if not ids:
+            matches[name] = Match("create")
+        elif len(ids) == 1:
+            matches[name] = Match("update", ids[0])
+        else:
+            matches[name] = Match("ambiguous", None, tuple(ids))
+    return matches
+
+
+def attachment_reads(fleet: ResolvedFleet) -> Callable[[dict[str, Any]], bool]:
+    """Which live PALs need ``GET /pals/{id}/tools``: candidates of a declared PAL that
+    declares tools or migrates inline ones, and candidates that carry tools."""
+    by_id = {p.adopt_id: p for p in fleet.pals.values() if p.adopt_id}
+    by_name = {str(p.body.get("pal_name")): p for p in fleet.pals.values() if not p.adopt_id}
+
+    def needed(live: dict[str, Any]) -> bool:
+        declared = by_id.get(str(live.get("pal_id"))) or by_name.get(str(live.get("pal_name")))
+        if declared is None:
+            return False
+        return bool(declared.tool_names) or declared.migrate_inline_tools or may_carry_tools(live)
+
+    return needed
+
+
+# -- per PAL --------------------------------------------------------------------------------
+
+
+def inline_tool_names(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, source path) of every legacy inline tool in a PAL document."""
+    found: list[tuple[str, str]] = []
+    layers = doc.get("layers")
+    if not isinstance(layers, dict):
+        return found
+    for layer, key, _origin in INLINE_TOOL_PATHS:
+        entries = (
+            (layers.get(layer) or {}).get(key) if isinstance(layers.get(layer), dict) else None
+        )
+        for entry in entries or []:
+            function = entry.get("function") if isinstance(entry, dict) else None
+            if isinstance(function, dict) and isinstance(function.get("name"), str):
+                found.append((function["name"], f"layers.{layer}.{key}"))
+    return found
+
+
+def without_inline_tools(doc: dict[str, Any]) -> dict[str, Any]:
+    """A copy without the inline tool lists (the migration, not a patch, handles them)."""
+    out = dict(doc)
+    layers = out.get("layers")
+    if isinstance(layers, dict):
+        layers = dict(layers)
+        for layer, key, _origin in INLINE_TOOL_PATHS:
+            if isinstance(layers.get(layer), dict) and key in layers[layer]:
+                layers[layer] = {k: v for k, v in layers[layer].items() if k != key}
+        out["layers"] = layers
+    return out
+
+
+def _attached_names(live: LiveAccount, pal_id: str) -> set[str]:
+    return {str(t.get("name")) for t in live.attached.get(pal_id, [])}
+
+
+def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparison:
+    pal_name = str(pal.body.get("pal_name", pal.logical_name))
+    if match.action in ("ambiguous", "adopt_missing"):
+        return PalComparison(
+            pal.logical_name,
+            pal_name,
+            action=match.action,
+            pal_id=match.pal_id,
+            candidates=match.candidates,
+        )
+    current: dict[str, Any] = {} if match.pal_id is None else live.pals[match.pal_id]
+    desired = pal.body
+    migrate: tuple[MigratedTool, ...] = ()
+    if pal.migrate_inline_tools:
+        moved = inline_tool_names(current if match.pal_id else desired)
+        migrate = tuple(
+            MigratedTool(name, source, name in live.tools) for name, source in sorted(moved)
+        )
+        current, desired = without_inline_tools(current), without_inline_tools(desired)
+    changes = diff_pal(current, desired)
+    wanted = set(pal.tool_names)
+    attached = _attached_names(live, match.pal_id) if match.pal_id else set()
+    moved_names = {m.name for m in migrate}
+    return PalComparison(
+        pal.logical_name,
+        pal_name,
+        action=match.action,
+        pal_id=match.pal_id,
+        changes=changes,
+        attach=tuple(sorted(wanted - attached)),
+        detach=tuple(sorted(attached - wanted - moved_names)),
+        migrate=migrate,
+    )
+
+
+def compare_tool(name: str, body: dict[str, Any], live: LiveAccount) -> ToolComparison:
+    current = live.tools.get(name)
+    if current is None:
+        return ToolComparison(name, "create", None, diff_documents({}, canonical_tool(body)))
+    changes = diff_documents(canonical_tool(current), canonical_tool(body))
+    action: ToolAction = "update" if changes else "unchanged"
+    return ToolComparison(name, action, str(current.get("tool_id")), changes)
+
+
+def _not_declared(live: LiveAccount, matches: Iterable[Match]) -> tuple[LivePalRef, ...]:
+    seen: set[str] = set()
+    for match in matches:
+        if match.pal_id:
+            seen.add(match.pal_id)
+        seen.update(match.candidates)
+    refs = [
+        LivePalRef(pal_id, str(doc.get("pal_name", "")))
+        for pal_id, doc in live.pals.items()
+        if pal_id not in seen
+    ]
+    return tuple(sorted(refs, key=lambda r: (r.pal_name, r.pal_id)))
+
+
+def compare_fleet(fleet: ResolvedFleet, live: LiveAccount) -> FleetComparison:
+    matches = match_pals(fleet, live.pals)
+    pals = tuple(compare_pal(fleet.pals[name], matches[name], live) for name in sorted(fleet.pals))
+    tools = tuple(compare_tool(name, fleet.tools[name].body, live) for name in sorted(fleet.tools))
+    return FleetComparison(
+        stack=fleet.stack,
+        pals=pals,
+        tools=tools,
+        not_declared=_not_declared(live, matches.values()),
+    )

@@ -1,0 +1,382 @@
+"""``palfleet export``: a fleet declaration that reproduces (and adopts) live user PALs.
+
+* Only user PALs are read (stock/system PALs never); ``--select`` narrows to pal_names or ids.
+* Logical names come from ``pal_name`` (slugified, deduplicated); ``bindings.adopt_ids`` maps
+  each to its pal_id so ``pulumi up`` takes the PAL over instead of creating a copy.
+* Face ids go to ``bindings.faces`` (logical name: the first PAL using the face), custom LLM
+  endpoints (``base_url`` + headers + default query) to ``bindings.llm_endpoints``.
+* Secrets (the API masks them) become references ``{secret: palfleet:<name>}`` the user fills
+  with the printed ``pulumi config set --secret`` commands.
+* Attached registry tools go under ``tools:`` and each PAL's ``palfleet.tools``.
+* Values common to every exported PAL (two or more) are factored into ``defaults``.
+
+The result is validated with ``load_stack``; comparing it with the account (``palfleet plan``)
+finds no change.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from pal_provider.api import PalApiError
+from pal_provider.core import canonicalize
+from pal_provider.declaration import load_stack
+from pal_provider.declaration.findings import CREDENTIAL_HEADERS
+from pal_provider.declaration.yaml_source import read_yaml
+
+from .live import (
+    DEFAULT_CONCURRENCY,
+    LiveAccount,
+    Progress,
+    may_carry_tools,
+    read_attached,
+    read_pals,
+    read_tools,
+)
+from .names import camel, slugify, unique
+from .plan import CommandOutput
+from .session import (
+    DEFAULT_API_KEY_ENV,
+    EXIT_ERROR,
+    EXIT_OK,
+    CommandError,
+    api_key_from_env,
+    configured_base_url,
+    connect,
+    scrub,
+)
+from .tooldocs import canonical_tool
+from .yamlio import dump_text, to_commented
+
+MASKED: Final = "********"
+AUTH_SECRETS: Final = ("token", "password", "value", "secret", "client_secret")
+# Never factored into defaults: identity, reconciler options, and what defaults may not hold.
+NOT_DEFAULTS: Final = frozenset({"pal_name", "palfleet"})
+FIRST_KEYS: Final = ("pal_name", "face", "pipeline_mode", "system_prompt", "context", "greeting")
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    stack: str
+    select: tuple[str, ...] = ()
+    output: Path | None = None
+    root: Path = Path("stacks")
+    api_key_env: str = DEFAULT_API_KEY_ENV
+    api_base_url: str | None = None
+
+
+@dataclass
+class Exported:
+    document: dict[str, Any]
+    secret_keys: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _secret(key: str, exported: Exported) -> dict[str, str]:
+    config_key = f"palfleet:{key}"
+    if config_key not in exported.secret_keys:
+        exported.secret_keys.append(config_key)
+    return {"secret": config_key}
+
+
+def select_pals(pals: dict[str, dict[str, Any]], select: tuple[str, ...]) -> list[str]:
+    """pal_ids to export, sorted by (pal_name, pal_id)."""
+    if select:
+        chosen: set[str] = set()
+        for wanted in select:
+            hits = [i for i, p in pals.items() if i == wanted or p.get("pal_name") == wanted]
+            if not hits:
+                raise CommandError(
+                    f"--select {wanted!r} matches no live user PAL (by pal_name or pal_id) -- "
+                    "fix: check the spelling; stock PALs cannot be exported"
+                )
+            chosen.update(hits)
+    else:
+        chosen = set(pals)
+    ids = sorted(chosen, key=lambda i: (str(pals[i].get("pal_name", "")), i))
+    by_name: dict[str, list[str]] = {}
+    for pal_id in ids:
+        by_name.setdefault(str(pals[pal_id].get("pal_name", "")), []).append(pal_id)
+    dupes = {name: group for name, group in by_name.items() if len(group) > 1}
+    if dupes:
+        listing = "; ".join(
+            f"{name!r}: {', '.join(group)}" for name, group in sorted(dupes.items())
+        )
+        raise CommandError(
+            f"live PALs share a pal_name ({listing}), and pal_names must be unique in a stack -- "
+            "fix: rename all but one in the account, or export one of them with --select <pal_id>"
+        )
+    return ids
+
+
+def _ordered(pal: dict[str, Any]) -> dict[str, Any]:
+    keys = [k for k in FIRST_KEYS if k in pal] + sorted(k for k in pal if k not in FIRST_KEYS)
+    return {k: pal[k] for k in keys}
+
+
+class _Builder:
+    def __init__(self, live: LiveAccount, exported: Exported) -> None:
+        self.live = live
+        self.exported = exported
+        self.faces: dict[str, str] = {}  # face id -> logical name
+        self.endpoints: dict[str, dict[str, Any]] = {}  # logical name -> binding
+        self.endpoint_keys: dict[str, str] = {}  # json of (base_url, headers, query) -> name
+        self.binding_names: set[str] = set()
+
+    def face(self, face_id: str, owner: str) -> str:
+        if face_id not in self.faces:
+            self.faces[face_id] = unique(owner, self.binding_names | set(self.faces.values()))
+        return self.faces[face_id]
+
+    def endpoint(self, llm: dict[str, Any], owner: str) -> str:
+        headers = {
+            k: v
+            for k, v in (llm.get("headers") or {}).items()
+            if k.lower() not in CREDENTIAL_HEADERS
+        }
+        dropped = sorted(set(llm.get("headers") or {}) - set(headers))
+        if dropped:
+            self.exported.notes.append(
+                f"PAL {owner}: header(s) {', '.join(dropped)} carry credentials and cannot be "
+                "declared; they were left out (a plan will show their removal)"
+            )
+        query = llm.get("default_query") or {}
+        key = json.dumps([llm["base_url"], headers, query], sort_keys=True)
+        if key not in self.endpoint_keys:
+            name = unique(f"{owner}-llm", set(self.endpoints))
+            binding: dict[str, Any] = {
+                "base_url": llm["base_url"],
+                "api_key": _secret(camel(name, "api key"), self.exported),
+            }
+            if headers:
+                binding["headers"] = headers
+            if query:
+                binding["default_query"] = query
+            self.endpoints[name] = binding
+            self.endpoint_keys[key] = name
+        return self.endpoint_keys[key]
+
+    def pal(self, logical: str, live_pal: dict[str, Any]) -> dict[str, Any]:
+        body = canonicalize(live_pal, live=True)
+        body.pop("tool_ids", None)
+        face_id = body.pop("default_face_id", None)
+        if isinstance(face_id, str):
+            body["face"] = self.face(face_id, logical)
+        layers = body.get("layers", {})
+        llm = layers.get("llm")
+        if isinstance(llm, dict):
+            if llm.get("base_url"):
+                endpoint = self.endpoint(llm, logical)
+                for key in ("base_url", "api_key", "headers", "default_query"):
+                    llm.pop(key, None)
+                layers["llm"] = {"endpoint": endpoint, **llm}
+            elif "api_key" in llm:
+                llm.pop("api_key")
+                self.exported.notes.append(
+                    f"PAL {logical}: layers.llm.api_key is set on a hosted model (no base_url); "
+                    "a declaration cannot hold it, so it was left out"
+                )
+        tts = layers.get("tts")
+        if isinstance(tts, dict) and "api_key" in tts:
+            tts["api_key"] = _secret(camel(logical, "tts api key"), self.exported)
+        return body
+
+    def tool(self, name: str, live_tool: dict[str, Any]) -> dict[str, Any]:
+        body = canonical_tool(live_tool)
+        body.pop("name", None)
+        auth = body.get("delivery", {}).get("api", {}).get("auth")
+        if isinstance(auth, dict):
+            for key in AUTH_SECRETS:
+                if key in auth:
+                    auth[key] = _secret(camel(name, key), self.exported)
+        return body
+
+
+def _leaves(doc: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    out: dict[tuple[str, ...], Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict) and value:
+            out.update(_leaves(value, (*prefix, key)))
+        else:
+            out[(*prefix, key)] = value
+    return out
+
+
+def _remove(doc: dict[str, Any], path: tuple[str, ...]) -> None:
+    node = doc
+    parents: list[tuple[dict[str, Any], str]] = []
+    for key in path[:-1]:
+        parents.append((node, key))
+        node = node[key]
+    del node[path[-1]]
+    while parents and not node:
+        parent, key = parents.pop()
+        del parent[key]
+        node = parent
+
+
+def _put(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = doc
+    for key in path[:-1]:
+        node = node.setdefault(key, {})
+    node[path[-1]] = value
+
+
+def factor_defaults(pals: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Move the leaves equal in every PAL (two PALs or more) into a defaults document."""
+    if len(pals) < 2:
+        return {}
+    bodies = list(pals.values())
+    common = _leaves(bodies[0])
+    for body in bodies[1:]:
+        leaves = _leaves(body)
+        common = {
+            p: v
+            for p, v in common.items()
+            if p in leaves
+            and json.dumps(leaves[p], sort_keys=True) == json.dumps(v, sort_keys=True)
+        }
+    defaults: dict[str, Any] = {}
+    for path in sorted(common):
+        if path[0] in NOT_DEFAULTS:
+            continue
+        _put(defaults, path, common[path])
+        for body in bodies:
+            _remove(body, path)
+    return defaults
+
+
+def build_export(live: LiveAccount, pal_ids: list[str], *, api_base_url: str) -> Exported:
+    exported = Exported(document={})
+    builder = _Builder(live, exported)
+    taken: set[str] = set()
+    pals: dict[str, dict[str, Any]] = {}
+    adopt_ids: dict[str, str] = {}
+    tools: dict[str, dict[str, Any]] = {}
+    for pal_id in pal_ids:
+        live_pal = live.pals[pal_id]
+        logical = unique(slugify(str(live_pal.get("pal_name", ""))), taken)
+        body = builder.pal(logical, live_pal)
+        attached = sorted(str(t.get("name")) for t in live.attached.get(pal_id, []))
+        for tool in live.attached.get(pal_id, []):
+            name = str(tool.get("name"))
+            if name not in tools:
+                tools[name] = builder.tool(name, live.tools.get(name, tool))
+        if attached:
+            body["palfleet"] = {"tools": attached}
+        pals[logical] = body
+        adopt_ids[logical] = pal_id
+    defaults = factor_defaults(pals)
+    bindings: dict[str, Any] = {
+        "api_base_url": api_base_url,
+        "api_key": {"secret": "palfleet:tavusApiKey"},
+    }
+    if builder.faces:
+        bindings["faces"] = {
+            name: face_id for face_id, name in sorted(builder.faces.items(), key=lambda i: i[1])
+        }
+    if builder.endpoints:
+        bindings["llm_endpoints"] = dict(sorted(builder.endpoints.items()))
+    if adopt_ids:
+        bindings["adopt_ids"] = dict(sorted(adopt_ids.items()))
+    document: dict[str, Any] = {"version": 1, "bindings": bindings}
+    if defaults:
+        document["defaults"] = _ordered(defaults)
+    document["pals"] = {name: _ordered(body) for name, body in sorted(pals.items())}
+    if tools:
+        document["tools"] = dict(sorted(tools.items()))
+    exported.document = document
+    exported.secret_keys.sort()
+    return exported
+
+
+def render_yaml(exported: Exported, stack: str) -> str:
+    header = (
+        f"# palfleet fleet declaration of stack {stack!r}, exported from the live account by\n"
+        "# `palfleet export` (format: docs/fleet-format.md). Every PAL is adopted through\n"
+        "# bindings.adopt_ids. Secret references must be filled with `pulumi config set --secret`.\n"
+    )
+    return header + dump_text(to_commented(exported.document))
+
+
+def instructions(exported: Exported, stack: str) -> list[str]:
+    lines = ["Set the secrets this declaration refers to (values are never exported):"]
+    lines += [
+        f"  pulumi config set --secret {key} <value> --stack {stack}"
+        for key in sorted({"palfleet:tavusApiKey", *exported.secret_keys})
+    ]
+    return lines + [f"note: {note}" for note in exported.notes]
+
+
+def _existing_base_url(stack: str, root: Path) -> str | None:
+    path = root / stack / "fleet.yaml"
+    if path.is_file():
+        data: Any = read_yaml(path.read_text(encoding="utf-8")).data
+        bindings = data.get("bindings") if isinstance(data, dict) else None
+        url = bindings.get("api_base_url") if isinstance(bindings, dict) else None
+        if isinstance(url, str) and url:
+            return url
+    return configured_base_url(stack, root)
+
+
+def validate_text(stack: str, text: str) -> list[str]:
+    """Error findings of ``text`` as a fleet.yaml of ``stack`` (validated in a scratch dir)."""
+    with tempfile.TemporaryDirectory(prefix="palfleet-export-") as scratch:
+        (Path(scratch) / stack).mkdir()
+        (Path(scratch) / stack / "fleet.yaml").write_text(text, encoding="utf-8")
+        (Path(scratch) / f"Pulumi.{stack}.yaml").write_text("config: {}\n", encoding="utf-8")
+        result = load_stack(stack, Path(scratch))
+    return [f.render().replace(scratch, ".") for f in result.errors]
+
+
+def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str]:
+    """(yaml text, instructions, validation errors, api key); raises :class:`CommandError`."""
+    api_key = api_key_from_env(options.api_key_env)
+    url = options.api_base_url or _existing_base_url(options.stack, options.root)
+    if not url:
+        raise CommandError(
+            f"no API base URL: stack {options.stack!r} has no declaration yet -- fix: pass "
+            "--api-base-url (e.g. https://tavusapi.com/v2)"
+        )
+    client = connect(url, api_key)
+    progress = Progress()
+    try:
+        pals = read_pals(client, progress)
+        ids = select_pals(pals, options.select)
+        carrying = [pal_id for pal_id in ids if may_carry_tools(pals[pal_id])]
+        live = LiveAccount(
+            pals=pals,
+            tools=read_tools(client),
+            attached=read_attached(
+                client, carrying, concurrency=DEFAULT_CONCURRENCY, progress=progress
+            ),
+        )
+    except PalApiError as exc:
+        raise CommandError(f"reading the live account at {client.base_url} failed: {exc}") from None
+    exported = build_export(live, ids, api_base_url=url)
+    text = render_yaml(exported, options.stack)
+    return text, instructions(exported, options.stack), validate_text(options.stack, text), api_key
+
+
+def run_export(options: ExportOptions) -> CommandOutput:
+    try:
+        text, notes, problems, api_key = export_stack(options)
+    except CommandError as exc:
+        return CommandOutput("", f"ERROR: {exc.message}\n", EXIT_ERROR)
+    secrets = [api_key]
+    text = scrub(text, secrets)
+    report = "\n".join(notes) + "\n"
+    if problems:
+        report += "ERROR: the exported declaration does not validate:\n"
+        report += "".join(f"  {p}\n" for p in problems)
+    code = EXIT_ERROR if problems else EXIT_OK
+    if options.output is None:
+        return CommandOutput(text, scrub(report, secrets), code)
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(text, encoding="utf-8")
+    summary = f"wrote {options.output}\n"
+    return CommandOutput(scrub(summary + report, secrets), "", code)

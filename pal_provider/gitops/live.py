@@ -1,0 +1,110 @@
+"""Reading the live account for plan, drift and export: list pages, then attached tools.
+
+Every read goes through :class:`pal_provider.api.PalClient` (retries, deadlines, redaction).
+PALs and registry tools are read page by page (``limit`` 100, so ``ceil(N/100)`` requests);
+the attached tools of the PALs that need them (``GET /pals/{id}/tools``) are read
+concurrently by a bounded thread pool. Stock (system) PALs are never read.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pal_provider.api import PalClient
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 32
+PAGE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class LiveAccount:
+    """What the account holds: user PALs by id, user registry tools by name, attachments.
+
+    ``attached`` has an entry (tool documents) for every PAL whose attachments were read.
+    """
+
+    pals: dict[str, dict[str, Any]]
+    tools: dict[str, dict[str, Any]]
+    attached: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def check_concurrency(value: int) -> int:
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise ValueError(
+            f"--concurrency must be between 1 and {MAX_CONCURRENCY} (got {value}); "
+            f"the default is {DEFAULT_CONCURRENCY}"
+        )
+    return value
+
+
+def may_carry_tools(pal: dict[str, Any]) -> bool:
+    """True when a live PAL has (or may have) attached registry tools.
+
+    The emulator echoes ``tool_ids`` in PAL documents; a server that leaves the field out
+    gives no answer, so such a PAL is read too rather than assumed bare.
+    """
+    tool_ids = pal.get("tool_ids")
+    return tool_ids is None or bool(tool_ids)
+
+
+class Progress:
+    """A rich progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, enabled: bool | None = None) -> None:
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+
+    @contextmanager
+    def task(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+        if not self.enabled:
+            yield lambda _n: None
+            return
+        from rich.console import Console
+        from rich.progress import Progress as RichProgress
+
+        with RichProgress(console=Console(stderr=True), transient=True) as bar:
+            task_id = bar.add_task(description, total=total)
+            yield lambda n: bar.advance(task_id, n)
+
+
+def read_pals(client: PalClient, progress: Progress) -> dict[str, dict[str, Any]]:
+    pals: dict[str, dict[str, Any]] = {}
+    with progress.task("reading PALs", None) as advance:
+        for pal in client.iter_pals(pal_type="user", limit=PAGE_LIMIT):
+            if pal.get("pal_type", "user") != "user":
+                continue
+            pals[str(pal["pal_id"])] = pal
+            advance(1)
+    return pals
+
+
+def read_tools(client: PalClient) -> dict[str, dict[str, Any]]:
+    tools: dict[str, dict[str, Any]] = {}
+    for tool in client.iter_tools(type="user", limit=PAGE_LIMIT):
+        if tool.get("is_system_tool"):
+            continue
+        tools[str(tool.get("name"))] = tool
+    return tools
+
+
+def read_attached(
+    client: PalClient, pal_ids: Iterable[str], *, concurrency: int, progress: Progress
+) -> dict[str, list[dict[str, Any]]]:
+    """``GET /pals/{id}/tools`` for each id, at most ``concurrency`` at a time."""
+    ids = sorted(set(pal_ids))
+    out: dict[str, list[dict[str, Any]]] = {}
+    if not ids:
+        return out
+    with (
+        progress.task("reading attached tools", len(ids)) as advance,
+        ThreadPoolExecutor(max_workers=min(concurrency, len(ids))) as pool,
+    ):
+        for pal_id, tools in zip(ids, pool.map(client.list_attached_tools, ids), strict=True):
+            out[pal_id] = tools
+            advance(1)
+    return out

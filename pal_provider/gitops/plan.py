@@ -1,0 +1,135 @@
+"""``palfleet plan`` and ``palfleet drift``: one comparison, two readings.
+
+* plan: what applying the declaration would change in the live account. Exit 0 when nothing
+  would be written, 2 when something would, 1 on an error (invalid declaration, API failure,
+  or a plan that cannot be completed: an ambiguous ``pal_name`` or an adopt id not found;
+  the plan is still printed then).
+* drift: which live PALs differ from the declaration, which declared PALs are missing live,
+  and which live user PALs are not declared. Rule for "not declared": a live user PAL
+  (``pal_type: user``; stock PALs are never considered) that no declared PAL of this stack
+  matches, neither by adopt id nor by ``pal_name``. The stack's account is taken to be the
+  fleet's: every user PAL in it is either declared or reported. Exit 0 clean, 2 drift, 1
+  error (as for plan).
+
+Requests: ``ceil(PALs/100)`` list pages for PALs, the tools list pages, and one
+``GET /pals/{id}/tools`` per live PAL that is the candidate of a declared PAL and declares,
+migrates or carries tools, run ``concurrency`` at a time.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pal_provider.api import PalApiError
+
+from .compare import FleetComparison, attachment_reads, compare_fleet
+from .live import (
+    DEFAULT_CONCURRENCY,
+    LiveAccount,
+    Progress,
+    check_concurrency,
+    read_attached,
+    read_pals,
+    read_tools,
+)
+from .render import Mode, render
+from .session import (
+    DEFAULT_API_KEY_ENV,
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    CommandError,
+    api_key_from_env,
+    base_url_for,
+    binding_base_url,
+    configured_base_url,
+    connect,
+    load_declared,
+    scrub,
+)
+
+FORMATS = ("text", "markdown", "json")
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    stack: str
+    root: Path = Path("stacks")
+    fmt: str = "text"
+    api_key_env: str = DEFAULT_API_KEY_ENV
+    api_base_url: str | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    progress: bool | None = None
+
+
+@dataclass(frozen=True)
+class CommandOutput:
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+def exit_code_for(cmp: FleetComparison, mode: Mode) -> int:
+    if cmp.blocked:
+        return EXIT_ERROR
+    drifted = cmp.has_changes or (mode == "drift" and bool(cmp.not_declared))
+    return EXIT_CHANGES if drifted else EXIT_OK
+
+
+def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str]:
+    """(comparison, warnings, api key) for a stack; raises :class:`CommandError`."""
+    if options.fmt not in FORMATS:
+        raise CommandError(f"--format must be one of {', '.join(FORMATS)} (got {options.fmt!r})")
+    try:
+        concurrency = check_concurrency(options.concurrency)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from None
+    api_key = api_key_from_env(options.api_key_env)
+    hint = options.api_base_url or configured_base_url(options.stack, options.root)
+    hint = hint or binding_base_url(options.stack, options.root)
+    progress = Progress(options.progress)
+    # The list pages need no declaration: read them while the declaration is validated.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        prefetch = None
+        if hint is not None:
+            client = connect(hint, api_key)
+            prefetch = (pool.submit(read_pals, client, progress), pool.submit(read_tools, client))
+        loaded = load_declared(options.stack, options.root)
+        url = base_url_for(
+            options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url
+        )
+        client = connect(url, api_key)
+        try:
+            if prefetch is not None and url == hint:
+                pals, tools = prefetch[0].result(), prefetch[1].result()
+            else:
+                pals, tools = read_pals(client, progress), read_tools(client)
+            wanted = attachment_reads(loaded.fleet)
+            attached = read_attached(
+                client,
+                [pal_id for pal_id, pal in pals.items() if wanted(pal)],
+                concurrency=concurrency,
+                progress=progress,
+            )
+        except PalApiError as exc:
+            raise CommandError(
+                f"reading the live account at {client.base_url} failed: {exc}"
+            ) from None
+    live = LiveAccount(pals=pals, tools=tools, attached=attached)
+    return compare_fleet(loaded.fleet, live), loaded.warnings, api_key
+
+
+def run(options: PlanOptions, mode: Mode) -> CommandOutput:
+    """Run plan or drift; never raises for user errors (they become exit code 1)."""
+    secrets: list[str] = []
+    try:
+        cmp, warnings, api_key = compare_stack(options)
+    except CommandError as exc:
+        text = "\n".join([f"ERROR: {exc.message}", *[f"  {d}" for d in exc.details]]) + "\n"
+        return CommandOutput("", scrub(text, secrets), EXIT_ERROR)
+    secrets.append(api_key)
+    stdout = scrub(render(cmp, mode, options.fmt), secrets)
+    stderr = scrub("".join(f"{w}\n" for w in warnings), secrets)
+    return CommandOutput(stdout, stderr, exit_code_for(cmp, mode))

@@ -1,0 +1,394 @@
+"""``palfleet promote SOURCE TARGET``: copy intent from one environment's declaration to the next.
+
+Intent is ``defaults``, ``pals`` and ``tools``; ``bindings`` (and so secret names, faces,
+endpoints, adopt ids) are never touched. Per-PAL ``palfleet.adopt_id`` is environment-bound:
+it is never copied, and the target keeps its own. The target file is edited in place with a
+round-trip YAML parser, so its comments and key order survive wherever the content is
+unchanged; new content brings the source's comments.
+
+Safety rules:
+
+* removing a PAL (or a registry tool) from the target needs ``--allow-removal``;
+* every face, LLM endpoint and logical secret name the promoted intent refers to must be bound
+  in the target (else an error names the binding and the fix);
+* the target must still validate (``load_stack``) after the change;
+* a part of the target (``defaults``, ``pals.<name>``, ``tools.<name>``) edited on its own since
+  the last promotion (its fingerprint differs from the one recorded in
+  ``stacks/<target>/.promoted.json``), that the promotion would overwrite, needs ``--force``.
+  The record is a sidecar file because the declaration models forbid unknown keys.
+
+Exit codes: 0 nothing to promote or written (``--write``), 2 changes shown (dry run), 1 error.
+``--pal NAME`` (repeatable) promotes those PALs and the registry tools they attach, and
+leaves ``defaults`` and every other PAL alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from ruamel.yaml.comments import CommentedMap
+from ruamel.yaml.error import YAMLError
+
+from pal_provider.declaration import load_stack
+
+from .export import validate_text
+from .plan import CommandOutput
+from .session import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CommandError
+from .yamlio import dump_text, load_text, to_plain
+
+RECORD_NAME: Final = ".promoted.json"
+INTENT_KEYS: Final = ("defaults", "pals", "tools")
+
+
+@dataclass(frozen=True)
+class PromoteOptions:
+    source: str
+    target: str
+    pals: tuple[str, ...] = ()
+    write: bool = False
+    allow_removal: bool = False
+    force: bool = False
+    root: Path = Path("stacks")
+
+
+@dataclass
+class Promotion:
+    old_text: str
+    new_text: str
+    record: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.old_text != self.new_text
+
+
+def fingerprint(node: Any) -> str:
+    text = json.dumps(to_plain(node), sort_keys=True, ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _without_adopt_id(pal: Any) -> Any:
+    """A copy of a PAL node without ``palfleet.adopt_id`` (and an emptied ``palfleet``)."""
+    out = copy.deepcopy(pal)
+    options = out.get("palfleet") if isinstance(out, Mapping) else None
+    if isinstance(options, dict) and "adopt_id" in options:
+        del options["adopt_id"]
+        if not options:
+            del out["palfleet"]
+    return out
+
+
+def _part_fingerprint(doc: Mapping[str, Any], part: str) -> str | None:
+    section, _, name = part.partition(".")
+    node = doc.get(section)
+    if name:
+        node = node.get(name) if isinstance(node, Mapping) else None
+        if node is not None and section == "pals":
+            node = _without_adopt_id(node)
+    return None if node is None else fingerprint(node)
+
+
+def sync(dst: CommentedMap, src: Mapping[str, Any]) -> None:
+    """Make ``dst`` equal to ``src`` in place, keeping ``dst``'s nodes (and comments) where
+    they already hold the same content."""
+    for key in [k for k in dst if k not in src]:
+        del dst[key]
+    for position, (key, value) in enumerate(src.items()):
+        if key in dst:
+            current = dst[key]
+            if isinstance(current, CommentedMap) and isinstance(value, Mapping):
+                sync(current, value)
+            elif to_plain(current) != to_plain(value):
+                dst[key] = copy.deepcopy(value)
+        else:
+            dst.insert(min(position, len(dst)), key, copy.deepcopy(value))
+
+
+def _section(doc: CommentedMap, key: str) -> CommentedMap:
+    if not isinstance(doc.get(key), CommentedMap):
+        anchor = list(doc).index("bindings") + 1 if "bindings" in doc else len(doc)
+        order = [k for k in INTENT_KEYS if k in doc or k == key]
+        position = anchor + order.index(key)
+        if key in doc:
+            del doc[key]
+        doc.insert(min(position, len(doc)), key, CommentedMap())
+    section: CommentedMap = doc[key]
+    return section
+
+
+def _load(path: Path) -> tuple[str, CommentedMap]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(
+            f"{path} does not exist -- fix: create it (see docs/fleet-format.md)"
+        ) from None
+    try:
+        data = load_text(text)
+    except YAMLError as exc:
+        raise CommandError(
+            f"{path} is not valid YAML ({exc.__class__.__name__}) -- fix: run `palfleet validate`"
+        ) from None
+    if not isinstance(data, CommentedMap):
+        raise CommandError(f"{path} is not a mapping -- fix: run `palfleet validate`")
+    return text, data
+
+
+def _referenced_tools(pals: list[Any], defaults: Any) -> set[str]:
+    names: set[str] = set()
+    for node in [*pals, defaults]:
+        options = node.get("palfleet") if isinstance(node, Mapping) else None
+        tools = options.get("tools") if isinstance(options, Mapping) else None
+        names.update(str(t) for t in tools or [])
+    return names
+
+
+def missing_bindings(
+    doc: Mapping[str, Any], source_bindings: Mapping[str, Any], stack: str, file: Path
+) -> list[str]:
+    """Every face, endpoint or logical secret name used by the intent and unbound in ``doc``."""
+    bindings = doc.get("bindings") if isinstance(doc.get("bindings"), Mapping) else {}
+    assert isinstance(bindings, Mapping)
+    faces = set(bindings.get("faces") or {})
+    endpoints = set(bindings.get("llm_endpoints") or {})
+    secrets = set(bindings.get("secrets") or {})
+    source_secrets = set(source_bindings.get("secrets") or {})
+    problems: list[str] = []
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, Mapping):
+            if set(node) == {"secret"} and isinstance(node.get("secret"), str):
+                name = str(node["secret"])
+                if name in source_secrets and name not in secrets:
+                    problems.append(
+                        f"{path}: logical secret {name!r} is not bound in stack {stack} -- fix: "
+                        f"add bindings.secrets.{name}: <pulumi config key> to {file}"
+                    )
+                return
+            for key, value in node.items():
+                child = f"{path}.{key}" if path else str(key)
+                if key == "face" and isinstance(value, str) and value not in faces:
+                    problems.append(
+                        f"{child}: face {value!r} is not bound in stack {stack} -- fix: add "
+                        f"bindings.faces.{value}: <face id in {stack}> to {file}"
+                    )
+                elif key == "endpoint" and path.endswith("layers.llm") and value not in endpoints:
+                    problems.append(
+                        f"{child}: LLM endpoint {value!r} is not bound in stack {stack} -- fix: "
+                        f"add bindings.llm_endpoints.{value} (base_url, api_key) to {file}"
+                    )
+                else:
+                    walk(value, child)
+        elif isinstance(node, list):
+            for index, item in enumerate(node):
+                walk(item, f"{path}[{index}]")
+
+    for key in INTENT_KEYS:
+        walk(doc.get(key), key)
+    return problems
+
+
+def plan_promotion(options: PromoteOptions) -> Promotion:
+    root = options.root
+    if options.source == options.target:
+        raise CommandError("SOURCE and TARGET are the same stack -- fix: name two stacks")
+    source_result = load_stack(options.source, root)
+    if source_result.fleet is None or source_result.errors:
+        raise CommandError(
+            f"the source declaration (stack {options.source!r}) is invalid -- fix: run "
+            f"`palfleet validate --stack {options.source}`",
+            details=[f.render() for f in source_result.errors],
+        )
+    source_file = root / options.source / "fleet.yaml"
+    target_file = root / options.target / "fleet.yaml"
+    _, source = _load(source_file)
+    old_text, target = _load(target_file)
+    before = to_plain(target)
+    notes: list[str] = []
+    src_pals = source.get("pals") or CommentedMap()
+    dst_pals_now = target.get("pals") or {}
+    restricted = bool(options.pals)
+    names = list(options.pals) if restricted else sorted(set(src_pals) | set(dst_pals_now))
+    unknown = [n for n in names if n not in src_pals and n not in dst_pals_now]
+    if unknown:
+        raise CommandError(
+            f"--pal {', '.join(unknown)}: no such PAL in stack {options.source} or "
+            f"{options.target} -- fix: use logical names from pals:"
+        )
+    removals = [f"pals.{n}" for n in names if n not in src_pals]
+    # 1. PALs: the source's intent, without adopt ids; the target keeps its own adopt ids.
+    dst_pals = _section(target, "pals")
+    for name in names:
+        if name not in src_pals:
+            del dst_pals[name]
+            continue
+        desired = _without_adopt_id(src_pals[name])
+        if to_plain(desired) != to_plain(src_pals[name]):
+            notes.append(
+                f"pals.{name}.palfleet.adopt_id was not promoted (pal ids differ per "
+                "environment; use bindings.adopt_ids in each stack)"
+            )
+        own = ((dst_pals.get(name) or {}).get("palfleet") or {}).get("adopt_id")
+        if own is not None:
+            desired.setdefault("palfleet", CommentedMap())["adopt_id"] = own
+        if name in dst_pals and isinstance(dst_pals[name], CommentedMap):
+            sync(dst_pals[name], desired)
+        else:
+            src_order = list(src_pals)
+            later = [
+                k for k in dst_pals if k in src_order and src_order.index(k) > src_order.index(name)
+            ]
+            position = list(dst_pals).index(later[0]) if later else len(dst_pals)
+            dst_pals.insert(position, name, desired)
+    # 2. Tools and defaults.
+    src_tools = source.get("tools") or CommentedMap()
+    if restricted:
+        wanted = _referenced_tools([src_pals[n] for n in names if n in src_pals], None)
+        missing = sorted(t for t in wanted if t not in src_tools)
+        if missing:
+            raise CommandError(f"tools {', '.join(missing)} are not declared in {source_file}")
+        if wanted:
+            dst_tools = _section(target, "tools")
+            for tool in sorted(wanted):
+                if isinstance(dst_tools.get(tool), CommentedMap):
+                    sync(dst_tools[tool], src_tools[tool])
+                else:
+                    dst_tools[tool] = copy.deepcopy(src_tools[tool])
+        notes.append("--pal: defaults and the other PALs were not promoted")
+    else:
+        removals += [f"tools.{t}" for t in sorted(set(target.get("tools") or {}) - set(src_tools))]
+        for key in ("defaults", "tools"):
+            if key in source and source[key] is not None:
+                if isinstance(target.get(key), CommentedMap) and isinstance(source[key], Mapping):
+                    sync(target[key], source[key])
+                else:
+                    _section(target, key)
+                    target[key] = copy.deepcopy(source[key])
+            elif key in target:
+                del target[key]
+    if removals and not options.allow_removal:
+        raise CommandError(
+            f"promotion would remove {', '.join(removals)} from {target_file} -- fix: re-run with "
+            "--allow-removal if that is intended"
+        )
+    after = to_plain(target)
+    problems = missing_bindings(after, before_bindings(source), options.target, target_file)
+    if problems:
+        raise CommandError(
+            "the promoted intent refers to bindings the target lacks", details=problems
+        )
+    record = _check_independent_edits(options, before, after, notes)
+    new_text = dump_text(target) if after != before else old_text
+    return Promotion(old_text, new_text, record, notes)
+
+
+def before_bindings(source: Mapping[str, Any]) -> Mapping[str, Any]:
+    bindings = to_plain(source.get("bindings") or {})
+    return bindings if isinstance(bindings, dict) else {}
+
+
+def _parts(doc: Mapping[str, Any]) -> set[str]:
+    parts = {"defaults"}
+    for section in ("pals", "tools"):
+        parts.update(f"{section}.{n}" for n in (doc.get(section) or {}))
+    return parts
+
+
+def record_path(options: PromoteOptions) -> Path:
+    return options.root / options.target / RECORD_NAME
+
+
+def _check_independent_edits(
+    options: PromoteOptions, before: Mapping[str, Any], after: Mapping[str, Any], notes: list[str]
+) -> dict[str, Any]:
+    path = record_path(options)
+    record: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+        except ValueError:
+            raise CommandError(
+                f"{path} is not valid JSON -- fix: delete it (the next promotion "
+                "records afresh) or restore it from Git"
+            ) from None
+    recorded: dict[str, Any] = record.get("parts", {}) if isinstance(record, dict) else {}
+    if not path.is_file():
+        notes.append(
+            f"no earlier promotion recorded in {path}: independent edits cannot be detected"
+        )
+    touched = sorted(
+        p
+        for p in _parts(before) | _parts(after)
+        if _part_fingerprint(before, p) != _part_fingerprint(after, p)
+    )
+    edited = [p for p in touched if p in recorded and recorded[p] != _part_fingerprint(before, p)]
+    if edited and not options.force:
+        raise CommandError(
+            f"{', '.join(edited)} in stacks/{options.target}/fleet.yaml changed since the last "
+            f"promotion (from {record.get('source', '?')}), and promoting would overwrite that "
+            f"edit -- fix: bring the change into {options.source} first, or re-run with --force"
+        )
+    if edited:
+        notes.append(f"--force: overwriting independent edits of {', '.join(edited)}")
+    promoted_parts = touched if options.pals else sorted(_parts(before) | _parts(after))
+    new_parts = dict(recorded)
+    for part in promoted_parts:
+        new_parts[part] = _part_fingerprint(after, part)
+    return {"source": options.source, "parts": dict(sorted(new_parts.items()))}
+
+
+def unified(promotion: Promotion, target_file: Path) -> str:
+    return "".join(
+        difflib.unified_diff(
+            promotion.old_text.splitlines(keepends=True),
+            promotion.new_text.splitlines(keepends=True),
+            fromfile="a/" + target_file.as_posix().lstrip("/"),
+            tofile="b/" + target_file.as_posix().lstrip("/"),
+        )
+    )
+
+
+def run_promote(options: PromoteOptions) -> CommandOutput:
+    target_file = options.root / options.target / "fleet.yaml"
+    try:
+        promotion = plan_promotion(options)
+        problems = validate_text(options.target, promotion.new_text) if promotion.changed else []
+        if problems:
+            raise CommandError(
+                f"after promotion {target_file} would not validate -- fix the source or the "
+                "target's bindings first",
+                details=problems,
+            )
+    except CommandError as exc:
+        text = "\n".join([f"ERROR: {exc.message}", *[f"  {d}" for d in exc.details]]) + "\n"
+        return CommandOutput("", text, EXIT_ERROR)
+    notes = "".join(f"note: {n}\n" for n in promotion.notes)
+    if not promotion.changed:
+        if options.write:
+            _write_record(options, promotion)
+        return CommandOutput(f"nothing to promote: {target_file} already matches\n", notes, EXIT_OK)
+    diff = unified(promotion, target_file)
+    if not options.write:
+        return CommandOutput(diff, notes + "dry run: re-run with --write to apply\n", EXIT_CHANGES)
+    target_file.write_text(promotion.new_text, encoding="utf-8")
+    _write_record(options, promotion)
+    result = load_stack(options.target, options.root)
+    if result.errors:
+        errors = "".join(f"  {f.render()}\n" for f in result.errors)
+        return CommandOutput(
+            diff, notes + f"ERROR: {target_file} does not validate:\n{errors}", EXIT_ERROR
+        )
+    return CommandOutput(diff, notes + f"wrote {target_file} and {record_path(options)}\n", EXIT_OK)
+
+
+def _write_record(options: PromoteOptions, promotion: Promotion) -> None:
+    path = record_path(options)
+    path.write_text(json.dumps(promotion.record, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -1,0 +1,120 @@
+"""What plan, drift and export share: loading a stack, the API key, the client, exit codes."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from pal_provider.api import PalClient, get_client
+from pal_provider.api import redact as api_redact
+from pal_provider.declaration import FleetDeclaration, ResolvedFleet, load_stack, resolve_fleet
+from pal_provider.declaration.yaml_source import read_yaml
+
+EXIT_OK: Final = 0
+EXIT_ERROR: Final = 1
+EXIT_CHANGES: Final = 2
+DEFAULT_API_KEY_ENV: Final = "TAVUS_API_KEY"
+BASE_URL_CONFIG_KEY: Final = "palfleet:apiBaseUrl"
+
+
+class CommandError(Exception):
+    """A failure the user can act on: the message is printed as is (no secret in it)."""
+
+    def __init__(self, message: str, *, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details or []
+
+
+@dataclass(frozen=True)
+class LoadedStack:
+    declaration: FleetDeclaration
+    fleet: ResolvedFleet
+    warnings: list[str]
+
+
+def load_declared(stack: str, root: Path) -> LoadedStack:
+    """The validated, resolved declaration; invalid input raises with every finding."""
+    result = load_stack(stack, root)
+    if result.fleet is None or result.errors:
+        raise CommandError(
+            f"the fleet declaration of stack {stack!r} is invalid "
+            f"(run `palfleet validate --stack {stack} --root {root}`)",
+            details=[finding.render() for finding in result.errors],
+        )
+    return LoadedStack(
+        declaration=result.fleet,
+        fleet=resolve_fleet(result.fleet, stack),
+        warnings=[finding.render() for finding in result.warnings],
+    )
+
+
+def api_key_from_env(variable: str) -> str:
+    value = os.environ.get(variable, "")
+    if not value.strip():
+        raise CommandError(
+            f"no API key: the environment variable {variable} is empty or unset -- fix: "
+            f"export {variable}=<Tavus API key>, or name another variable with --api-key-env"
+        )
+    return value
+
+
+def configured_base_url(stack: str, root: Path) -> str | None:
+    """``palfleet:apiBaseUrl`` of ``Pulumi.<stack>.yaml`` when it is a plain string."""
+    path = root / f"Pulumi.{stack}.yaml"
+    if not path.is_file():
+        return None
+    data: Any = read_yaml(path.read_text(encoding="utf-8")).data
+    config = data.get("config") if isinstance(data, dict) else None
+    value = config.get(BASE_URL_CONFIG_KEY) if isinstance(config, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def base_url_for(stack: str, root: Path, binding: str | None, override: str | None) -> str:
+    """``--api-base-url``, else the stack config ``palfleet:apiBaseUrl``, else the binding."""
+    url = override or configured_base_url(stack, root) or binding
+    if not url:
+        raise CommandError(
+            f"no API base URL for stack {stack!r} -- fix: pass --api-base-url "
+            "(e.g. https://tavusapi.com/v2)"
+        )
+    return url
+
+
+def connect(base_url: str, api_key: str) -> PalClient:
+    try:
+        return get_client(base_url, api_key)
+    except ValueError as exc:
+        raise CommandError(
+            f"cannot use the API: {api_redact(str(exc), secrets=[api_key])}"
+        ) from None
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    """Last line of defence: mask known secret strings (the API key) wherever they appear."""
+    return str(api_redact(text, secrets=secrets, limit=None))
+
+
+_TOP_LEVEL_KEY = re.compile(r"^[^\s#][^:]*:")
+
+
+def binding_base_url(stack: str, root: Path) -> str | None:
+    """``bindings.api_base_url`` read from the ``bindings:`` block alone (cheap), so reads can
+    start while the whole declaration is validated; None when it cannot be read that way."""
+    try:
+        text = (root / stack / "fleet.yaml").read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    block: list[str] = []
+    for line in text.splitlines():
+        if block and _TOP_LEVEL_KEY.match(line):
+            break
+        if block or re.match(r"^bindings\s*:", line):
+            block.append(line)
+    data: Any = read_yaml("\n".join(block)).data if block else None
+    bindings = data.get("bindings") if isinstance(data, dict) else None
+    url = bindings.get("api_base_url") if isinstance(bindings, dict) else None
+    return url if isinstance(url, str) and url else None

@@ -1,0 +1,117 @@
+"""palfleet promote: intent moves, bindings and comments stay, removals and overwrites guarded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pal_provider.declaration import load_stack
+
+from .conftest import ANNA, FLEET, NATHAN, Invoke, write_stack
+
+STAGING = (
+    FLEET.format(anna="r0000000aaaa", nathan="r0000000bbbb")
+    .replace(
+        "# test fleet (comments must survive promotion)", "# staging: hand-written header comment"
+    )
+    .replace("llm.example.com", "llm-staging.example.com")
+    .replace("  faces:", "  adopt_ids:\n    coach: p0000000c0ac\n  faces:  # staging faces")
+)
+
+
+def _stacks(stack_root: Path) -> Path:
+    write_stack(stack_root, "staging", STAGING)
+    return stack_root / "staging" / "fleet.yaml"
+
+
+def test_promotes_intent_keeps_bindings_and_comments(palfleet: Invoke, stack_root: Path) -> None:
+    target = _stacks(stack_root)
+    dev = stack_root / "dev" / "fleet.yaml"
+    dev.write_text(
+        dev.read_text()
+        .replace("Tell short stories.", "Tell short, gentle stories.")
+        .replace(
+            "    palfleet:\n      tools: [log_mood]",
+            "    palfleet:\n      adopt_id: pdev0000000a\n      tools: [log_mood]",
+        )
+    )
+    dry = palfleet("promote", "dev", "staging")
+    assert dry.exit_code == 2, dry.stderr
+    assert "-    system_prompt: Tell short stories." in dry.stdout
+    assert "+    system_prompt: Tell short, gentle stories." in dry.stdout
+    assert "adopt_id was not promoted" in dry.stderr
+    assert target.read_text() == STAGING  # dry run writes nothing
+    written = palfleet("promote", "dev", "staging", "--write")
+    assert written.exit_code == 0, written.stderr
+    text = target.read_text()
+    assert text.startswith("# staging: hand-written header comment")
+    assert "faces:  # staging faces" in text
+    assert "pdev0000000a" not in text
+    fleet = load_stack("staging", stack_root).fleet
+    assert fleet is not None
+    assert fleet.bindings.faces == {"anna": "r0000000aaaa", "nathan": "r0000000bbbb"}
+    assert fleet.bindings.adopt_ids == {"coach": "p0000000c0ac"}
+    assert (
+        fleet.bindings.llm_endpoints["story-llm"].base_url == "https://llm-staging.example.com/v1"
+    )
+    assert fleet.pals["story"].system_prompt == "Tell short, gentle stories."
+    assert palfleet("promote", "dev", "staging").exit_code == 0  # nothing left to promote
+    assert (stack_root / "staging" / ".promoted.json").is_file()
+    assert ANNA not in text and NATHAN not in text
+
+
+def test_removal_needs_the_flag(palfleet: Invoke, stack_root: Path) -> None:
+    target = _stacks(stack_root)
+    target.write_text(
+        target.read_text().replace(
+            "\ntools:",
+            "  extra:\n    pal_name: Extra\n    face: anna\n    system_prompt: x\n\ntools:",
+        )
+    )
+    refused = palfleet("promote", "dev", "staging", "--write")
+    assert refused.exit_code == 1 and "would remove pals.extra" in refused.stderr
+    assert "--allow-removal" in refused.stderr
+    allowed = palfleet("promote", "dev", "staging", "--write", "--allow-removal")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert "extra:" not in target.read_text()
+
+
+def test_independent_edit_needs_force(palfleet: Invoke, stack_root: Path) -> None:
+    target = _stacks(stack_root)
+    assert palfleet("promote", "dev", "staging", "--write").exit_code == 0
+    record = json.loads((stack_root / "staging" / ".promoted.json").read_text())
+    assert record["source"] == "dev" and "pals.coach" in record["parts"]
+    target.write_text(target.read_text().replace("Tell short stories.", "Hotfix in staging."))
+    dev = stack_root / "dev" / "fleet.yaml"
+    dev.write_text(dev.read_text().replace("Tell short stories.", "New dev story prompt."))
+    refused = palfleet("promote", "dev", "staging", "--write")
+    assert refused.exit_code == 1
+    assert "pals.story" in refused.stderr and "--force" in refused.stderr
+    forced = palfleet("promote", "dev", "staging", "--write", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert "New dev story prompt." in target.read_text()
+
+
+def test_missing_binding_is_named_with_the_fix(palfleet: Invoke, stack_root: Path) -> None:
+    target = _stacks(stack_root)
+    target.write_text(target.read_text().replace("    nathan: r0000000bbbb\n", ""))
+    before = target.read_text()
+    result = palfleet("promote", "dev", "staging", "--write")
+    assert result.exit_code == 1
+    assert "pals.story.face: face 'nathan' is not bound in stack staging" in result.stderr
+    assert "add bindings.faces.nathan" in result.stderr
+    assert target.read_text() == before
+
+
+def test_pal_restriction_promotes_only_that_pal(palfleet: Invoke, stack_root: Path) -> None:
+    target = _stacks(stack_root)
+    dev = stack_root / "dev" / "fleet.yaml"
+    dev.write_text(
+        dev.read_text()
+        .replace("Tell short stories.", "Changed story.")
+        .replace("Agree on a next step.", "Agree on two next steps.")
+    )
+    result = palfleet("promote", "dev", "staging", "--pal", "story", "--write")
+    assert result.exit_code == 0, result.stderr
+    text = target.read_text()
+    assert "Changed story." in text and "Agree on a next step." in text
