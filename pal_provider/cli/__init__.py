@@ -26,6 +26,7 @@ def _root() -> None:
 
 # Modules under pal_provider.cli that contribute commands, in help order.
 COMMAND_MODULES: list[str] = [
+    "demo",
     "emulator",
     "validate",
     "gitops",
