@@ -20,3 +20,16 @@ def test_documented_example_validates(
     result = load_stack("prod", root)
     assert result.errors == [], [f.render() for f in result.errors]
     assert result.fleet is not None and len(result.fleet.pals) == 4
+
+
+def test_readme_example_validates(repo_root: Path, write_stack: Callable[[str, str], Path]) -> None:
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("A complete example", 1)[1]
+    match = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert match is not None
+    root = write_stack("prod", match.group(1))
+    result = load_stack("prod", root)
+    assert result.errors == [], [f.render() for f in result.errors]
+    assert result.fleet is not None
+    assert sorted(result.fleet.pals) == ["storyteller", "wellness-coach"]
+    assert sorted(result.fleet.tools) == ["log_mood"]
