@@ -19,19 +19,14 @@ import typer
 STACK = "dev"
 DEMO_API_KEY = "demo-key"
 DEMO_PASSPHRASE = "palfleet-demo"
-# Stand-in values for the dev stack's secret references: the emulator stores and masks
-# them; they are not real credentials.
-DEMO_SECRETS = {
-    "palfleet:storyLlmApiKey": "demo-story-llm-key",
-    "palfleet:elevenlabsApiKey": "demo-elevenlabs-key",
-}
+API_KEY_CONFIG = "palfleet:tavusApiKey"
 
 
 def _say(text: str) -> None:
     typer.secho(f"\n== {text}", fg=typer.colors.CYAN, bold=True)
 
 
-def _seed_faces(control: Any, project: Path) -> None:
+def _load_dev_stack(project: Path) -> Any:
     from pal_provider.declaration import load_stack
 
     result = load_stack(STACK, project / "stacks")
@@ -39,10 +34,24 @@ def _seed_faces(control: Any, project: Path) -> None:
         for finding in result.findings:
             typer.echo(finding.render(), err=True)
         raise typer.Exit(1)
-    faces = [
-        {"face_id": face_id, "face_name": name}
-        for name, face_id in result.fleet.bindings.faces.items()
-    ]
+    return result.fleet
+
+
+def demo_secrets(fleet: Any) -> dict[str, str]:
+    """A made-up value for every secret the dev declaration refers to (the emulator stores
+    and masks them; they are not credentials), keyed by Pulumi config key."""
+    from pal_provider.declaration import resolve_fleet
+    from pal_provider.provider.state import secret_pointers
+
+    resolved = resolve_fleet(fleet, STACK)
+    bodies = [pal.body for pal in resolved.pals.values()]
+    bodies += [tool.body for tool in resolved.tools.values()]
+    keys = {key for body in bodies for key in secret_pointers(body).values()}
+    return {key: f"demo-{key.partition(':')[2] or key}" for key in sorted(keys)}
+
+
+def _seed_faces(control: Any, fleet: Any) -> None:
+    faces = [{"face_id": fid, "face_name": name} for name, fid in fleet.bindings.faces.items()]
     control.seed(faces=faces)
 
 
@@ -59,7 +68,9 @@ def _first_pal_id(control: Any, base_url: str, pal_name: str) -> str:
     raise typer.Exit(1)
 
 
-def _run_stand_in(project: Path, workdir: Path, base_url: str, control: Any) -> int:
+def _run_stand_in(
+    project: Path, workdir: Path, base_url: str, control: Any, secrets: dict[str, str]
+) -> int:
     from pal_provider.engine import Engine
 
     typer.secho(
@@ -71,8 +82,8 @@ def _run_stand_in(project: Path, workdir: Path, base_url: str, control: Any) -> 
         project,
         STACK,
         workdir / f"{STACK}.checkpoint.json",
-        {"palfleet:apiBaseUrl": base_url, "palfleet:tavusApiKey": DEMO_API_KEY, **DEMO_SECRETS},
-        secret_config_keys={"palfleet:tavusApiKey", *DEMO_SECRETS},
+        {"palfleet:apiBaseUrl": base_url, API_KEY_CONFIG: DEMO_API_KEY, **secrets},
+        secret_config_keys={API_KEY_CONFIG, *secrets},
         passphrase=DEMO_PASSPHRASE,
     )
 
@@ -98,7 +109,9 @@ def _run_stand_in(project: Path, workdir: Path, base_url: str, control: Any) -> 
     return 0 if ok else 1
 
 
-def _run_pulumi_cli(project: Path, workdir: Path, base_url: str, control: Any) -> int:
+def _run_pulumi_cli(
+    project: Path, workdir: Path, base_url: str, control: Any, secrets: dict[str, str]
+) -> int:
     state = workdir / "state"
     state.mkdir(parents=True, exist_ok=True)
     env = {
@@ -115,7 +128,7 @@ def _run_pulumi_cli(project: Path, workdir: Path, base_url: str, control: Any) -
     if pulumi("stack", "select", STACK, "--create") != 0:
         return 1
     pulumi("config", "set", "palfleet:apiBaseUrl", base_url)
-    for key, value in {"palfleet:tavusApiKey": DEMO_API_KEY, **DEMO_SECRETS}.items():
+    for key, value in {API_KEY_CONFIG: DEMO_API_KEY, **secrets}.items():
         pulumi("config", "set", "--secret", key, value)
     _say("1/4 pulumi up: create the dev fleet")
     if pulumi("up", "--yes") != 0:
@@ -154,10 +167,11 @@ def demo(
     try:
         typer.echo(f"PAL API emulator: {emulator.base_url} (data in {workdir / 'emulator.db'})")
         control = emulator.control()
-        _seed_faces(control, project)
+        fleet = _load_dev_stack(project)
+        _seed_faces(control, fleet)
         use_cli = shutil.which("pulumi") is not None and not stand_in
         runner = _run_pulumi_cli if use_cli else _run_stand_in
-        code = runner(project, workdir, emulator.base_url, control)
+        code = runner(project, workdir, emulator.base_url, control, demo_secrets(fleet))
     finally:
         emulator.stop()
     raise typer.Exit(code)

@@ -95,6 +95,21 @@ def changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     return sorted(key for key in set(old) | set(new) if old.get(key) != new.get(key))
 
 
+def changed_paths(old: Any, new: Any, prefix: str = "") -> list[str]:
+    """Dotted paths of the leaves that differ (lists count as one leaf), as `pulumi preview
+    --diff` would point at them. Paths only: values, and so secrets, are never included."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        found: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            if key == PROVIDER_KEY or old.get(key) == new.get(key):
+                continue
+            found.extend(
+                changed_paths(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else str(key))
+            )
+        return found
+    return [prefix] if old != new else []
+
+
 class Deployment:
     """Mutable state of one operation; every method is safe to call from several threads."""
 
@@ -287,7 +302,10 @@ class Deployment:
                 secret_values=secrets_of_call,
             )
             op = self._op_from_diff(diff, keys)
-        details: dict[str, Any] = {"changed_keys": keys if op != "same" else []}
+        details: dict[str, Any] = {
+            "changed_keys": keys if op != "same" else [],
+            "changed_paths": changed_paths(old.inputs, new.inputs) if old and op != "same" else [],
+        }
         if diff is not None:
             details.update(
                 diffs=diff.diffs, detailed_diff=diff.detailed_diff, replaces=diff.replaces
@@ -520,7 +538,15 @@ class Deployment:
             return
         self._remember_secrets(refreshed)
         self._store(refreshed)
-        self._record(Step(**base, op="refresh-changed", id=refreshed.id, changed_keys=keys))
+        self._record(
+            Step(
+                **base,
+                op="refresh-changed",
+                id=refreshed.id,
+                changed_keys=keys,
+                changed_paths=changed_paths(state.inputs, refreshed.inputs),
+            )
+        )
 
 
 class _Skipped(Exception):

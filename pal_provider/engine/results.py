@@ -68,7 +68,8 @@ class Step(BaseModel):
     ``diffs`` / ``detailed_diff`` / ``replaces`` are what the provider's DiffResponse said (the
     SDK's dynamic server only fills ``changes``, ``replaces`` and ``deleteBeforeReplace``);
     ``changed_keys`` are the top-level input keys whose values differ from the previous inputs
-    (the engine's own comparison, what ``pulumi preview --diff`` would show).
+    (the engine's own comparison); ``changed_paths`` the leaf input paths that differ, what
+    ``pulumi preview --diff`` would point at (paths only, never values).
     """
 
     model_config = ConfigDict(frozen=True)
@@ -83,6 +84,7 @@ class Step(BaseModel):
     detailed_diff: dict[str, str] = Field(default_factory=dict)
     replaces: list[str] = Field(default_factory=list)
     changed_keys: list[str] = Field(default_factory=list)
+    changed_paths: list[str] = Field(default_factory=list)
     check_failures: list[CheckFailure] = Field(default_factory=list)
     error: str | None = None
 
@@ -167,7 +169,7 @@ class RunResult(BaseModel):
                 if step.failed and step.op != "skip":
                     detail = f"{step.op} failed"
                 if step.changed_keys and step.op in ("update", "replace", "refresh-changed"):
-                    detail += f" [diff: {', '.join(step.changed_keys)}]"
+                    detail += f" [diff: {_diff_summary(step)}]"
                 if step.replaces:
                     detail += f" [replace: {', '.join(step.replaces)}]"
                 lines.append(
@@ -192,6 +194,10 @@ class RunResult(BaseModel):
                 else:
                     text = json.dumps(value)
                 lines.append(f"    {key:<{key_width}}: {text}")
+        if self.diagnostics:
+            lines.append("")
+            lines.append("Diagnostics:")
+            lines.extend(f"    {line}" for line in self.diagnostics)
         lines.append("")
         lines.append("Resources:")
         for op, count in sorted(self.counts.items()):
@@ -204,3 +210,13 @@ class RunResult(BaseModel):
             lines.append(f"{len(self.failures)} resource(s) failed, {len(self.errors)} error(s)")
             lines.extend(f"    error: {error}" for error in self.errors)
         return "\n".join(lines)
+
+
+_MAX_PATHS_SHOWN = 6
+
+
+def _diff_summary(step: Step) -> str:
+    paths = step.changed_paths or step.changed_keys
+    shown = ", ".join(paths[:_MAX_PATHS_SHOWN])
+    more = len(paths) - _MAX_PATHS_SHOWN
+    return f"{shown}, +{more} more" if more > 0 else shown

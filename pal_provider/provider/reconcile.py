@@ -26,6 +26,7 @@ from pal_provider.core import (
     PatchOp,
     apply_changes,
     canonicalize,
+    comparable_current,
     diff_documents,
     patch_for,
 )
@@ -75,6 +76,10 @@ class PalReconciler:
     def __init__(self, client: PalClient, *, force: bool) -> None:
         self._client = client
         self._force = force
+
+    @property
+    def client(self) -> PalClient:
+        return self._client
 
     @classmethod
     def for_inputs(cls, inputs: PalInputs, settings: ProviderSettings) -> PalReconciler:
@@ -275,7 +280,11 @@ def spec_from_live(live: dict[str, Any], declared_spec: dict[str, Any]) -> dict[
     disappears here too, so the next diff puts it back.
     """
     masked = _masked_spec(declared_spec)
-    changes = diff_documents(canonicalize(masked, live=False), canonicalize(live, live=True))
+    declared = canonicalize(masked, live=False)
+    # Fields the server decides when the declaration is silent (model, tool_ids, ...) are
+    # not drift; comparable_current leaves them out of the live view.
+    live_view = comparable_current(canonicalize(live, live=True), declared)
+    changes = diff_documents(declared, live_view)
     if changes.empty:
         return declared_spec
     refreshed = apply_changes(masked, changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -24,11 +25,28 @@ def test_demo_runs_create_noop_refresh_update_on_the_dev_stack(tmp_path: Path) -
     assert result.exit_code == 0, result.output
     out = result.output
     assert "engine stand-in" in out
-    assert "+ 4 created" in out
-    assert "API requests: 4 x POST /v2/pals" in out
-    assert "= 4 unchanged" in out and "API requests: none" in out
-    assert "~ 1 changed out of band" in out
-    assert "API requests: 1 x GET /v2/pals/{id}, 1 x PATCH /v2/pals/{id}" in out
-    for secret in ("demo-story-llm-key", "demo-elevenlabs-key"):
+    steps = [requests_of(line) for line in out.splitlines() if line.startswith("API requests:")]
+    assert len(steps) == 4, "up, preview, refresh, up (the dashboard edit is not an API call)"
+    create, noop, refresh, revert = steps
+    assert not [k for k in refresh if not k.startswith("GET")], "refresh only reads"
+    assert create["POST /v2/pals"] == 4
+    assert noop == {}, "a no-op preview makes no request"
+    assert revert.get("PATCH /v2/pals/{id}") == 1
+    assert not [
+        k for k in revert if k.startswith(("POST", "DELETE")) or k == "PATCH /v2/tools/{id}"
+    ]
+    assert "+ 4 created" in out or "+ 6 created" in out
+    assert "changed out of band [diff: spec.greeting]" in out
+    assert "updated [diff: spec.greeting]" in out
+    checkpoint = (project / ".palfleet/demo/dev.checkpoint.json").read_bytes()
+    for secret in ("demo-storyLlmApiKey", "demo-elevenlabsApiKey"):
         assert secret not in out
-        assert secret.encode() not in (project / ".palfleet/demo/dev.checkpoint.json").read_bytes()
+        assert secret.encode() not in checkpoint
+
+
+def requests_of(line: str) -> dict[str, int]:
+    """`API requests: 4 x POST /v2/pals, 1 x GET ...` -> {"POST /v2/pals": 4, ...}."""
+    text = line.removeprefix("API requests:").strip()
+    if text == "none":
+        return {}
+    return {m.group(2): int(m.group(1)) for m in re.finditer(r"(\d+) x ([^,]+)", text)}

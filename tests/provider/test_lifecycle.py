@@ -19,6 +19,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from pal_provider.engine import Engine, ProviderHost, RunResult
+from pal_provider.provider.pal import PAL_TYPE_TOKEN
 from tests.fixtures.emulator import RunningEmulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,7 @@ FACE = "r1c0ac4e5a01"
 SECRETS = {
     "palfleet:storyLlmApiKey": "sk-story-planted-0001",
     "palfleet:elevenlabsApiKey": "el-planted-0002",
+    "palfleet:followUpHookToken": "hook-planted-0004",
 }
 
 SMALL_FLEET: dict[str, Any] = {
@@ -153,10 +155,11 @@ def test_shipped_dev_stack_up_then_preview_and_refresh_are_empty(
     project.use_shipped_dev_stack()
     created = up_ok(engine)
     assert set(ops(created).values()) == {"create"}
-    assert len(created.steps) == 4
+    assert len([s for s in created.steps if s.type == PAL_TYPE_TOKEN]) == 4
     counts = emulator.control.requests()
-    assert counts.count("POST", "/v2/pals") == 4
-    assert len(counts.writes()) == 4, "one POST per PAL and nothing else"
+    assert counts.count("POST", "/v2/pals") == 4, "one POST per PAL"
+    tool_writes = [e for e in counts.writes() if "/tools" in e.path]
+    assert len(counts.writes()) == 4 + len(tool_writes), "no PAL write beyond its POST"
     assert sorted(created.outputs["pal_ids"]) == [
         "interviewer",
         "sales-coach",
@@ -227,6 +230,7 @@ def test_one_field_edit_previews_that_change_and_applies_as_a_single_patch(
     preview = engine.preview()
     assert ops(preview) == {"alpha": "update", "beta": "same"}
     assert preview.step("alpha").changed_keys == ["spec"]
+    assert preview.step("alpha").changed_paths == ["spec.greeting"]
     assert emulator.control.requests().count() == 0
 
     up_ok(engine)
@@ -247,6 +251,7 @@ def test_dashboard_edit_is_reported_by_refresh_and_reverted_by_up(
 
     refresh = engine.refresh()
     assert ops(refresh) == {"alpha": "read-same", "beta": "refresh-changed"}
+    assert refresh.step("beta").changed_paths == ["spec.system_prompt"]
     preview = engine.preview()
     assert ops(preview) == {"alpha": "same", "beta": "update"}
 
