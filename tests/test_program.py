@@ -64,7 +64,7 @@ class RecordingMonitor(MockMonitor):  # type: ignore[misc]
 
     def RegisterResource(self, request: Any) -> Any:
         self.options[request.name] = list(request.additionalSecretOutputs)
-        return super().RegisterResource(request)
+        return super().RegisterResource(request)  # type: ignore[no-untyped-call]
 
 
 def run(stack: str, config: dict[str, str]) -> tuple[RecordingMonitor, str | None, list[str]]:

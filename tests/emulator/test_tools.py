@@ -130,27 +130,26 @@ def test_tool_field_rules(api: httpx.Client, overrides: dict[str, Any], field: s
 
 
 def test_valid_variants(api: httpx.Client) -> None:
-    for i, overrides in enumerate(
-        [
-            {"origin": "vision", "trigger_type": "post_call", "on_call": "silent"},
-            {"origin": "audio", "on_resolve": "generate_response"},
-            {"on_call": "static_filler", "static_filler": "One moment"},
-            {"on_call": "passthrough", "on_resolve": "response_in_result", "tags": ["a"]},
-            {
-                "delivery": {
-                    "api": {
-                        **API,
-                        "headers": {"A": "b"},
-                        "query_params": {"q": "1"},
-                        "body_template": "{}",
-                        "content_type": "application/json",
-                        "timeout": 0,
-                    }
+    variants: list[dict[str, Any]] = [
+        {"origin": "vision", "trigger_type": "post_call", "on_call": "silent"},
+        {"origin": "audio", "on_resolve": "generate_response"},
+        {"on_call": "static_filler", "static_filler": "One moment"},
+        {"on_call": "passthrough", "on_resolve": "response_in_result", "tags": ["a"]},
+        {
+            "delivery": {
+                "api": {
+                    **API,
+                    "headers": {"A": "b"},
+                    "query_params": {"q": "1"},
+                    "body_template": "{}",
+                    "content_type": "application/json",
+                    "timeout": 0,
                 }
-            },
-            {"description": "d" * 9_000},
-        ]
-    ):
+            }
+        },
+        {"description": "d" * 9_000},
+    ]
+    for i, overrides in enumerate(variants):
         response = api.post("/tools", json={**tool_body(f"ok_{i}"), **overrides})
         assert response.status_code == 200, (overrides, response.text)
 
@@ -260,7 +259,8 @@ def test_attach_is_idempotent_and_lists_registry_tools_only(
 
 def test_attach_validation(api: httpx.Client, make_pal: MakePal) -> None:
     pal_id = make_pal()["pal_id"]
-    for body in ({}, {"tool_ids": "x"}, {"tool_ids": [1]}, []):
+    bodies: list[object] = [{}, {"tool_ids": "x"}, {"tool_ids": [1]}, []]
+    for body in bodies:
         assert "tool_ids" in error_of(api.post(f"/pals/{pal_id}/tools", json=body))
     assert "Invalid tool_id" in error_of(
         api.post(f"/pals/{pal_id}/tools", json={"tool_ids": ["t000000000000"]})

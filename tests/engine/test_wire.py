@@ -17,7 +17,7 @@ from pal_provider.engine.wire import (
 
 def test_nested_secret_paths_survive_a_round_trip() -> None:
     plain = {"a": {"b": "s1", "c": "plain"}, "list": ["x", "s2"], "top": "s3", "n": 2.0}
-    paths = {("a", "b"), ("list", 1), ("top",)}
+    paths: set[tuple[str | int, ...]] = {("a", "b"), ("list", 1), ("top",)}
 
     decoded, secrets = struct_to_plain(plain_to_struct(plain, paths))
 
