@@ -1,7 +1,7 @@
 """Reading declaration YAML: data, line numbers per field path, and duplicate keys.
 
-The document is composed once into ruamel nodes (which keep every key, duplicates included,
-with its line) and loaded once into plain Python data. A duplicate key is reported as a
+The document is parsed once into ruamel nodes (which keep every key, duplicates included,
+with its line), and the plain Python data is constructed from those nodes. A duplicate key is reported as a
 problem instead of silently keeping one of the values.
 """
 
@@ -87,10 +87,12 @@ def _index(
 def read_yaml(text: str) -> YamlSource:
     source = YamlSource()
     try:
-        root = YAML(typ="rt").compose(text)
+        # Parse once: compose the node graph (keys, duplicates and lines), then construct
+        # the data from those same nodes, as YAML.load would internally.
         loader = YAML(typ="safe")
         loader.allow_duplicate_keys = True
-        source.data = loader.load(text)
+        root = loader.compose(text)
+        source.data = None if root is None else loader.constructor.construct_document(root)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         detail = " ".join(p for p in (exc.context, exc.problem) if p)
