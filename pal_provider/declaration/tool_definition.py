@@ -1,0 +1,97 @@
+"""The comparable form of a registry tool definition (declared, migrated or live).
+
+Two definitions are *identical* when their canonical forms are equal: server defaults filled
+in (pal-api.md section 4), integers restored, server-owned fields dropped, and every auth secret
+replaced by the API's mask (a secret can never be read back, so it never takes part in the
+comparison; the caller tracks declared secret values itself).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+MASK = "********"
+TOOL_FIELDS = (
+    "name",
+    "description",
+    "parameters",
+    "origin",
+    "trigger_type",
+    "on_call",
+    "static_filler",
+    "on_resolve",
+    "delivery",
+    "tags",
+)
+TOOL_DEFAULTS: dict[str, Any] = {
+    "parameters": {},
+    "origin": "llm",
+    "trigger_type": "in_call",
+    "on_resolve": "fire_and_forget",
+    "delivery": {"app_message": True},
+    "tags": [],
+}
+API_DEFAULTS: dict[str, Any] = {"method": "POST", "timeout": 10}
+AUTH_SECRET_KEYS = frozenset({"token", "password", "value", "secret", "client_secret"})
+
+
+def _integers(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integers(v) for v in value]
+    return value
+
+
+def canonical_tool(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` (a declared body with secret markers, or a live tool) in comparable form."""
+    out: dict[str, Any] = {
+        key: _integers(copy.deepcopy(doc[key])) for key in TOOL_FIELDS if doc.get(key) is not None
+    }
+    for key, value in TOOL_DEFAULTS.items():
+        out.setdefault(key, copy.deepcopy(value))
+    delivery = out["delivery"] if isinstance(out["delivery"], dict) else {}
+    api = delivery.get("api")
+    if isinstance(api, dict):
+        api = {k: v for k, v in api.items() if v is not None}
+        for key, value in API_DEFAULTS.items():
+            api.setdefault(key, value)
+        auth = api.get("auth")
+        if isinstance(auth, dict):
+            api["auth"] = {
+                k: (MASK if k in AUTH_SECRET_KEYS else v) for k, v in auth.items() if v is not None
+            }
+        out["delivery"] = {"api": api}
+    else:
+        out["delivery"] = {"app_message": True}
+    return out
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    text = json.dumps(value, sort_keys=True)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def definition_differences(
+    first: dict[str, Any], second: dict[str, Any], *, labels: tuple[str, str] = ("live", "declared")
+) -> list[str]:
+    """Human lines naming each field whose value differs (secrets never shown: they are masked)."""
+    a, b = canonical_tool(first), canonical_tool(second)
+    lines: list[str] = []
+    for key in TOOL_FIELDS:
+        if a.get(key) != b.get(key):
+            lines.append(
+                f"{key}: {labels[0]} {_short(a.get(key, '(absent)'))}, "
+                f"{labels[1]} {_short(b.get(key, '(absent)'))}"
+            )
+    return lines
+
+
+def same_definition(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    return canonical_tool(first) == canonical_tool(second)

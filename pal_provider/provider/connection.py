@@ -1,0 +1,17 @@
+"""The API client a provider call uses, built from the resource's inputs and the stack settings."""
+
+from __future__ import annotations
+
+from pal_provider.api import PalClient, get_client
+from pal_provider.provider.settings import MissingCredentials, ProviderSettings
+
+
+def client_for(
+    api_base_url: str | None, api_key_config: str | None, settings: ProviderSettings
+) -> PalClient:
+    """The pooled client for this resource's account; raises ``MissingCredentials``."""
+    api_key = settings.api_key(api_key_config)
+    return get_client(settings.base_url(api_base_url), api_key)
+
+
+__all__ = ["MissingCredentials", "client_for"]

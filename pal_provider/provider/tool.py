@@ -1,0 +1,190 @@
+"""``ToolResource``: a Pulumi dynamic resource that reconciles one account-level registry tool.
+
+Type token ``pulumi-python:dynamic/tavus:Tool``. Mirrors ``PalResource``: ``check`` validates
+offline with the declaration rules, ``diff`` compares canonical forms (secrets by declared
+value), ``create`` posts or adopts an identical tool of the same name, ``update`` sends one
+merge PATCH, ``read`` refreshes with drift, ``delete`` treats "already gone" as success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pulumi
+from pulumi.dynamic import (
+    CheckFailure,
+    CheckResult,
+    ConfigureRequest,
+    CreateResult,
+    DiffResult,
+    ReadResult,
+    Resource,
+    ResourceProvider,
+    UpdateResult,
+)
+from pydantic import ValidationError
+
+from pal_provider.declaration.findings import Report
+from pal_provider.declaration.models import ToolSpec
+from pal_provider.declaration.tool_rules import check_registry_tool
+from pal_provider.provider.connection import MissingCredentials, client_for
+from pal_provider.provider.reconcile import ReconcileError
+from pal_provider.provider.settings import ProviderSettings
+from pal_provider.provider.state import PROVIDER_KEY, SECRET_MARKER
+from pal_provider.provider.tool_reconcile import ToolReconciler, declared_differences
+from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
+
+TOOL_MODULE = "tavus"
+TOOL_TYPE_NAME = "Tool"
+TOOL_TYPE_TOKEN = f"pulumi-python:dynamic/{TOOL_MODULE}:{TOOL_TYPE_NAME}"
+
+T = TypeVar("T")
+
+
+def _props(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def _as_declaration(value: Any) -> Any:
+    """Secret markers back to the declaration's ``{secret: key}`` shape, for the rules."""
+    if isinstance(value, dict):
+        if set(value) == {SECRET_MARKER}:
+            return {"secret": value[SECRET_MARKER]}
+        return {k: _as_declaration(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_declaration(v) for v in value]
+    return value
+
+
+def check_tool_spec(inputs: ToolInputs) -> list[tuple[str, str]]:
+    """(path, reason) for every error the declaration rules find, plus unset secrets."""
+    try:
+        spec = ToolSpec.model_validate(_as_declaration(inputs.spec))
+    except ValidationError as exc:
+        return [
+            (".".join(str(p) for p in err["loc"]) or "spec", err["msg"])
+            for err in exc.errors(include_input=False)
+        ]
+    report = Report(None)
+    check_registry_tool(report, inputs.logical_name, spec)
+    problems = [
+        (f.path, f"{f.message} ({f.fix})" if f.fix else f.message)
+        for f in report.findings
+        if f.severity == "error"
+    ]
+    for pointer in inputs.missing_secrets():
+        problems.append(
+            (
+                pointer.lstrip("/").replace("/", "."),
+                "secret reference has no value: set it with `pulumi config set --secret`",
+            )
+        )
+    return problems
+
+
+class ToolProvider(ResourceProvider):
+    """Stateless between calls; no client, lock or secret lives on the pickled instance."""
+
+    serialize_as_secret_always = False
+
+    _settings: ProviderSettings | None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        self._settings = ProviderSettings.from_configure(req.config)
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        try:
+            inputs = ToolInputs.from_props(_props(news))
+        except ValidationError as exc:
+            failures = [
+                CheckFailure(".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
+                for err in exc.errors(include_input=False)
+            ]
+            return CheckResult(news, failures)
+        failures = [
+            CheckFailure(f"spec.{path}" if path else "spec", reason)
+            for path, reason in check_tool_spec(inputs)
+        ]
+        return CheckResult(news, failures)
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        old = ToolOutputs.from_props(olds)
+        new = ToolInputs.from_props(_props(news))
+        replaces = ["logical_name"] if old.logical_name != new.logical_name else []
+        changed = bool(declared_differences(old, new)) or bool(replaces)
+        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=bool(replaces))
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        inputs = ToolInputs.from_props(_props(props))
+        outputs = self._run(inputs, lambda r: r.create(inputs))
+        return CreateResult(outputs.tool_id, outputs.model_dump(exclude_none=True))
+
+    def update(self, tool_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        old = ToolOutputs.from_props(_props(olds))
+        new = ToolInputs.from_props(_props(news))
+        outputs = self._run(new, lambda r: r.update(tool_id, old, new))
+        return UpdateResult(outputs.model_dump(exclude_none=True))
+
+    def read(self, tool_id: str, props: dict[str, Any]) -> ReadResult:
+        old = ToolOutputs.from_props(_props(props))
+        refreshed = self._run(old, lambda r: r.read(tool_id, old))
+        if refreshed is None:
+            return ReadResult(None, {})
+        inputs = refreshed.as_inputs().model_dump(exclude_none=True)
+        return ReadResult(tool_id, refreshed.model_dump(exclude_none=True), inputs)
+
+    def delete(self, tool_id: str, props: dict[str, Any]) -> None:
+        old = ToolOutputs.from_props(_props(props))
+        self._run(old, lambda r: r.delete(tool_id, old))
+
+    def _run(self, inputs: ToolInputs, action: Callable[[ToolReconciler], T]) -> T:
+        settings = getattr(self, "_settings", None) or ProviderSettings.from_configure(None)
+        try:
+            client = client_for(inputs.api_base_url, inputs.api_key_config, settings)
+            return action(ToolReconciler(client))
+        except MissingCredentials as exc:
+            raise ReconcileError(f"tool {inputs.logical_name!r}: {exc}") from None
+        except ReconcileError as exc:
+            raise ReconcileError(f"tool {inputs.logical_name!r}: {exc}") from None
+
+
+class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
+    """One registry tool of the stack. Type token ``pulumi-python:dynamic/tavus:Tool``."""
+
+    tool_id: pulumi.Output[str]
+    spec: pulumi.Output[dict[str, Any]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        spec: dict[str, Any],
+        secrets: dict[str, Any] | None = None,
+        api_base_url: str | None = None,
+        api_key_config: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        props: dict[str, Any] = {
+            "logical_name": name,
+            "spec": spec,
+            "secrets": pulumi.Output.secret(secrets or {}),
+            "api_base_url": api_base_url,
+            "api_key_config": api_key_config,
+            "tool_id": None,
+            "created_at": None,
+            "updated_at": None,
+            "adopted": None,
+        }
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
+        super().__init__(
+            ToolProvider(), name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
+        )
+
+
+__all__ = [
+    "TOOL_TYPE_TOKEN",
+    "ToolProvider",
+    "ToolResource",
+    "check_tool_spec",
+]

@@ -1,0 +1,213 @@
+"""What the registry tool provider does against the API, apart from the Pulumi protocol glue.
+
+Names are unique per account, so a tool is found by name: create adopts an identical live
+tool (never a duplicate) and refuses a different one; a create whose outcome is unknown is
+resolved by looking the name up instead of repeating it. Updates are one merge PATCH holding
+only the fields that differ; an auth secret is sent only when its declared value changed (the
+API echoes secrets as ``********`` and rejects that placeholder).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pal_provider.api import NotFound, OutcomeUnknown, PalApiError, PalClient, ValidationFailed
+from pal_provider.declaration.tool_definition import (
+    AUTH_SECRET_KEYS,
+    MASK,
+    TOOL_FIELDS,
+    canonical_tool,
+    definition_differences,
+)
+from pal_provider.provider.reconcile import ReconcileError
+from pal_provider.provider.state import SECRET_MARKER, secret_pointers, unescape_pointer_token
+from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
+
+AUTH_POINTER = "/delivery/api/auth/"
+
+
+def changed_tool_secrets(old: ToolInputs | None, new: ToolInputs) -> set[str]:
+    """Auth secret keys whose declared value (or reference) differs from the last applied one."""
+    declared = secret_pointers(new.spec)
+    previous = secret_pointers(old.spec) if old is not None else {}
+    changed = {
+        pointer
+        for pointer in declared
+        if old is None
+        or pointer not in previous
+        or previous[pointer] != declared[pointer]
+        or old.secrets.get(pointer) != new.secrets.get(pointer)
+    }
+    return {unescape_pointer_token(p.rsplit("/", 1)[-1]) for p in changed}
+
+
+def declared_differences(old: ToolInputs, new: ToolInputs) -> list[str]:
+    """Top-level fields whose declared value changed (``delivery`` when only a secret did)."""
+    a, b = canonical_tool(old.spec), canonical_tool(new.spec)
+    fields = [key for key in TOOL_FIELDS if a.get(key) != b.get(key)]
+    if changed_tool_secrets(old, new) and "delivery" not in fields:
+        fields.append("delivery")
+    return fields
+
+
+def merge_patch(
+    live: dict[str, Any], desired_body: dict[str, Any], changed_secrets: set[str]
+) -> dict[str, Any]:
+    """The merge PATCH turning ``live`` into ``desired_body`` (with secret values in place).
+
+    A field the declaration dropped is sent as ``null`` (the server restores its default).
+    ``delivery`` is sent whole when it differs, but an auth secret the live tool already holds
+    under the same auth type is left out unless its declared value changed.
+    """
+    current, desired = canonical_tool(live), canonical_tool(desired_body)
+    fields: dict[str, Any] = {}
+    for key in TOOL_FIELDS:
+        if key != "delivery" and current.get(key) != desired.get(key):
+            fields[key] = copy.deepcopy(desired_body.get(key))
+    if current["delivery"] == desired["delivery"] and not changed_secrets:
+        return fields
+    delivery = copy.deepcopy(desired_body.get("delivery") or {"app_message": True})
+    api = delivery.get("api") if isinstance(delivery, dict) else None
+    auth = api.get("auth") if isinstance(api, dict) else None
+    live_auth = (current["delivery"].get("api") or {}).get("auth") or {}
+    if isinstance(auth, dict) and live_auth.get("type") == auth.get("type"):
+        for key in AUTH_SECRET_KEYS:
+            if key in auth and key in live_auth and key not in changed_secrets:
+                del auth[key]
+    fields["delivery"] = delivery
+    return fields
+
+
+def spec_from_live(live: dict[str, Any], declared_spec: dict[str, Any]) -> dict[str, Any]:
+    """Refresh's new spec: the declaration when the live tool matches it, else the live fields
+    with each masked secret back as the declared reference (we cannot know it changed)."""
+    if canonical_tool(live) == canonical_tool(declared_spec):
+        return declared_spec
+    spec = {key: copy.deepcopy(live[key]) for key in TOOL_FIELDS if live.get(key) is not None}
+    auth = ((spec.get("delivery") or {}).get("api") or {}).get("auth")
+    if isinstance(auth, dict):
+        for pointer, config_key in secret_pointers(declared_spec).items():
+            if pointer.startswith(AUTH_POINTER):
+                key = unescape_pointer_token(pointer[len(AUTH_POINTER) :])
+                if auth.get(key) == MASK:
+                    auth[key] = {SECRET_MARKER: config_key}
+    return spec
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+class ToolReconciler:
+    def __init__(self, client: PalClient) -> None:
+        self._client = client
+
+    def create(self, inputs: ToolInputs) -> ToolOutputs:
+        existing = self._find(inputs.logical_name)
+        if existing is not None:
+            return self._adopt(existing, inputs, adopted=True)
+        try:
+            created = self._client.create_tool(inputs.body())
+        except OutcomeUnknown as exc:
+            found = self._find(inputs.logical_name)
+            if found is not None:
+                # The name is unique: the lost create made it (or someone raced us; same check).
+                return self._adopt(found, inputs, adopted=False)
+            try:
+                created = self._client.create_tool(inputs.body())
+            except PalApiError as retry:
+                raise ReconcileError(
+                    f"create failed after an unknown outcome ({exc}): {retry}"
+                ) from None
+        except ValidationFailed as exc:
+            found = self._find(inputs.logical_name)
+            if found is not None:  # created concurrently between our lookup and our POST
+                return self._adopt(found, inputs, adopted=True)
+            raise ReconcileError(f"create failed: {exc}") from None
+        except PalApiError as exc:
+            raise ReconcileError(f"create failed: {exc}") from None
+        return self._outputs(inputs, created, adopted=False)
+
+    def update(self, tool_id: str, old: ToolInputs, new: ToolInputs) -> ToolOutputs:
+        live = self._get(tool_id)
+        fields = merge_patch(live, new.body(), changed_tool_secrets(old, new))
+        if fields:
+            try:
+                live = self._client.update_tool(tool_id, fields)
+            except PalApiError as exc:
+                raise ReconcileError(f"updating tool {tool_id} failed: {exc}") from None
+        adopted = bool(getattr(old, "adopted", False))
+        return self._outputs(new, {**live, "tool_id": tool_id}, adopted=adopted)
+
+    def read(self, tool_id: str, old: ToolOutputs) -> ToolOutputs | None:
+        try:
+            live = self._client.get_tool(tool_id)
+        except NotFound:
+            return None
+        except PalApiError as exc:
+            raise ReconcileError(f"refresh failed: {exc}") from None
+        spec = spec_from_live(live, old.spec)
+        inputs = old.as_inputs().model_copy(update={"spec": spec})
+        return self._outputs(inputs, {**live, "tool_id": tool_id}, adopted=old.adopted)
+
+    def delete(self, tool_id: str, old: ToolOutputs) -> None:
+        if old.adopted:
+            return  # it existed before palfleet met it: leave it to its other users
+        try:
+            self._client.delete_tool_if_exists(tool_id)
+        except PalApiError as exc:
+            raise ReconcileError(f"delete failed: {exc}") from None
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _find(self, name: str) -> dict[str, Any] | None:
+        try:
+            for tool in self._client.iter_tools(name_or_uuid=name):
+                if tool.get("name") == name:
+                    return tool
+        except PalApiError as exc:
+            raise ReconcileError(f"looking up tools named {name!r} failed: {exc}") from None
+        return None
+
+    def _get(self, tool_id: str) -> dict[str, Any]:
+        try:
+            return self._client.get_tool(tool_id)
+        except NotFound:
+            raise ReconcileError(
+                f"tool {tool_id} no longer exists (deleted outside Pulumi): run `pulumi refresh`, "
+                "then `pulumi up` recreates it"
+            ) from None
+        except PalApiError as exc:
+            raise ReconcileError(f"reading tool {tool_id} failed: {exc}") from None
+
+    def _adopt(self, live: dict[str, Any], inputs: ToolInputs, *, adopted: bool) -> ToolOutputs:
+        differences = definition_differences(live, inputs.spec)
+        tool_id = str(live["tool_id"])
+        if differences:
+            raise ReconcileError(
+                f"a registry tool named {inputs.logical_name!r} already exists in the account "
+                f"({tool_id}) with a different definition: {'; '.join(differences)}. Resolve it: "
+                "rename the declared tool, or delete the live one (`palfleet tools audit` shows "
+                "who uses it), or make the two definitions identical"
+            )
+        if secret_pointers(inputs.spec):
+            # Identical apart from secrets we cannot read back: make the stored ones ours.
+            fields = merge_patch(live, inputs.body(), set(AUTH_SECRET_KEYS))
+            try:
+                live = self._client.update_tool(tool_id, fields)
+            except PalApiError as exc:
+                raise ReconcileError(
+                    f"setting the secrets of tool {tool_id} failed: {exc}"
+                ) from None
+        return self._outputs(inputs, {**live, "tool_id": tool_id}, adopted=adopted)
+
+    @staticmethod
+    def _outputs(inputs: ToolInputs, document: dict[str, Any], *, adopted: bool) -> ToolOutputs:
+        return ToolOutputs(
+            **inputs.model_dump(),
+            tool_id=str(document["tool_id"]),
+            created_at=_text(document.get("created_at")),
+            updated_at=_text(document.get("updated_at")),
+            adopted=adopted,
+        )
