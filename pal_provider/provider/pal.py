@@ -24,6 +24,8 @@ from pulumi.dynamic import (
 )
 from pydantic import ValidationError
 
+from pal_provider.provider import attachments
+from pal_provider.provider.attachments import AttachmentReconciler, attachments_differ
 from pal_provider.provider.reconcile import PalReconciler, ReconcileError
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, PalInputs, PalOutputs
@@ -76,24 +78,31 @@ class PalProvider(ResourceProvider):
         old = PalOutputs.from_props(olds)
         new = PalInputs.from_props({k: v for k, v in news.items() if k != PROVIDER_KEY})
         changes = PalReconciler.declared_changes(old, new)
-        return DiffResult(changes=not changes.empty, replaces=[], delete_before_replace=False)
+        changed = not changes.empty or attachments_differ(old, new)
+        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
 
     # -- create / update / read / delete ---------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = PalInputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
-        outputs = self._run(inputs, lambda r: r.create(inputs))
+        outputs = self._run(
+            inputs, lambda r: attachments.create_pal(r, self._attachments(r), inputs)
+        )
         return CreateResult(outputs.pal_id, outputs.model_dump(exclude_none=True))
 
     def update(self, pal_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         old = PalOutputs.from_props(olds)
         new = PalInputs.from_props({k: v for k, v in news.items() if k != PROVIDER_KEY})
-        outputs = self._run(new, lambda r: r.update(pal_id, old, new))
+        outputs = self._run(
+            new, lambda r: attachments.update_pal(r, self._attachments(r), pal_id, old, new)
+        )
         return UpdateResult(outputs.model_dump(exclude_none=True))
 
     def read(self, pal_id: str, props: dict[str, Any]) -> ReadResult:
         old = PalOutputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
-        refreshed = self._run(old, lambda r: r.read(pal_id, old))
+        refreshed = self._run(
+            old, lambda r: attachments.read_pal(r, self._attachments(r), pal_id, old)
+        )
         if refreshed is None:
             return ReadResult(None, {})
         outs = refreshed.model_dump(exclude_none=True)
@@ -103,6 +112,10 @@ class PalProvider(ResourceProvider):
     def delete(self, pal_id: str, props: dict[str, Any]) -> None:
         old = PalOutputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
         self._run(old, lambda r: r.delete(pal_id))
+
+    @staticmethod
+    def _attachments(reconciler: PalReconciler) -> AttachmentReconciler:
+        return AttachmentReconciler(reconciler.client)
 
     def _run(self, inputs: PalInputs, action: Any) -> Any:
         try:
@@ -128,9 +141,13 @@ class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
         force_maker_overwrite: bool = False,
         api_base_url: str | None = None,
         api_key_config: str | None = None,
+        attached_tool_ids: Any = None,
+        migrated_tool_names: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
+            "attached_tool_ids": attached_tool_ids,
+            "migrated_tool_names": migrated_tool_names or None,
             "logical_name": name,
             "spec": spec,
             "secrets": pulumi.Output.secret(secrets or {}),

@@ -10,7 +10,7 @@ state stays readable and secret-free.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,9 +87,13 @@ class PalInputs(BaseModel):
     force_maker_overwrite: bool = False
     api_base_url: str | None = None
     api_key_config: str | None = None
+    # Registry tool ids to attach (None: attachments not managed, e.g. older state).
+    attached_tool_ids: list[str] | None = None
+    # Inline tools this PAL is migrating to the registry (their names), see attachments.py.
+    migrated_tool_names: list[str] | None = None
 
     @classmethod
-    def from_props(cls, props: dict[str, Any]) -> PalInputs:
+    def from_props(cls, props: dict[str, Any]) -> Self:
         fields = {k: v for k, v in props.items() if k in cls.model_fields and v is not None}
         return cls.model_validate(restore_integers(fields))
 

@@ -1,0 +1,88 @@
+"""Attachments of registry tools to PALs: drift reported by refresh and repaired by up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.provider.tool_harness import Project, fleet, ops, pal, project, provider_host, writes
+
+__all__ = ["project", "provider_host"]
+
+
+def tool(description: str) -> dict[str, Any]:
+    return {"description": description, "delivery": {"app_message": True}}
+
+
+TOOLS = {"alpha": tool("Alpha tool."), "beta": tool("Beta tool."), "gamma": tool("Gamma tool.")}
+
+
+def two_pals(coach_tools: list[str]) -> dict[str, Any]:
+    return fleet(
+        {
+            "coach": pal("You are a coach.", palfleet={"tools": coach_tools}),
+            "plain": pal("You are plain."),
+        },
+        TOOLS,
+    )
+
+
+def test_detached_and_extra_tools_are_reported_by_refresh_and_repaired_by_up(
+    project: Project,
+) -> None:
+    project.write(two_pals(["alpha", "beta"]))
+    first = project.up()
+    assert first.ok, first.render()
+    coach, plain = first.outputs["pal_ids"]["coach"], first.outputs["pal_ids"]["plain"]
+    ids = first.outputs["tool_ids"]
+    project.api("DELETE", f"/pals/{coach}/tools/{ids['alpha']}")
+    project.api("POST", f"/pals/{coach}/tools", json={"tool_ids": [ids["gamma"]]})
+    project.api("POST", f"/pals/{plain}/tools", json={"tool_ids": [ids["beta"]]})
+
+    refreshed = project.refresh()
+
+    assert ops(refreshed)["Pal/coach"] == "refresh-changed"
+    assert ops(refreshed)["Pal/plain"] == "refresh-changed"
+    assert ops(refreshed)["Tool/alpha"] == "read-same"
+    project.control.clear_requests()
+    repaired = project.up()
+    assert repaired.ok, repaired.render()
+    assert ops(repaired)["Pal/coach"] == "update"
+    assert sorted(writes(project)) == [
+        "DELETE /v2/pals/{id}/tools/{tool_id}",
+        "DELETE /v2/pals/{id}/tools/{tool_id}",
+        "POST /v2/pals/{id}/tools",
+    ]
+    assert project.attached_names(coach) == ["alpha", "beta"]
+    assert project.attached_names(plain) == []
+    project.control.clear_requests()
+    assert project.refresh().changed is False
+    assert set(ops(project.up()).values()) == {"same"}
+    assert writes(project) == []
+
+
+def test_changing_the_declared_list_attaches_and_detaches(project: Project) -> None:
+    project.write(two_pals(["alpha", "beta"]))
+    coach = project.up().outputs["pal_ids"]["coach"]
+    project.write(two_pals(["beta", "gamma"]))
+    project.control.clear_requests()
+
+    result = project.up()
+
+    assert result.ok, result.render()
+    assert ops(result)["Pal/coach"] == "update"
+    assert project.attached_names(coach) == ["beta", "gamma"]
+    assert project.control.requests().count("POST", "/v2/pals/{id}/tools") == 1
+    assert project.control.requests().count("PATCH", "/v2/pals/{id}") == 0
+
+
+def test_more_than_fifty_tools_on_a_pal_stops_before_any_write(project: Project) -> None:
+    tools = {f"tool_{i:02d}": tool(f"Tool number {i}.") for i in range(51)}
+    project.write(
+        fleet({"coach": pal("You are a coach.", palfleet={"tools": sorted(tools)})}, tools)
+    )
+
+    result = project.up()
+
+    assert not result.ok
+    assert "51 tools on one PAL" in "\n".join(result.errors)
+    assert writes(project) == []
