@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from .findings import Report, check_credential_headers
-from .models import InlineTool, ToolSpec
+from .models import ApiDelivery, InlineTool, ToolSpec
 from .urls import https_url_problems, tool_api_url_problems
 
 TOOL_NAME_RE = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]{0,63}$")
@@ -109,6 +109,49 @@ def check_registry_tool(report: Report, key: str, tool: ToolSpec) -> None:
     _check_delivery(report, tool)
 
 
+PLACEHOLDER_RE = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _strings(value: Any, path: list[str | int]) -> list[tuple[list[str | int], str]]:
+    """Every string (keys included) inside a template value, with where it is."""
+    if isinstance(value, str):
+        return [(path, value)]
+    found: list[tuple[list[str | int], str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.append((path, str(key)))
+            found.extend(_strings(item, [*path, str(key)]))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_strings(item, [*path, index]))
+    return found
+
+
+def _check_placeholders(report: Report, tool: ToolSpec, api: ApiDelivery) -> None:
+    """`{name}` in url, body_template and query_params must be a declared parameter."""
+    properties = (tool.parameters or {}).get("properties")
+    declared = set(properties) if isinstance(properties, dict) else set()
+    base: list[str | int] = ["delivery", "api"]
+    places = [
+        *_strings(api.url, [*base, "url"]),
+        *_strings(api.body_template, [*base, "body_template"]),
+        *_strings(api.query_params, [*base, "query_params"]),
+    ]
+    reported: set[tuple[str, str]] = set()
+    for path, text in places:
+        for name in PLACEHOLDER_RE.findall(text):
+            key = (str(path), name)
+            if name in declared or key in reported:
+                continue
+            reported.add(key)
+            report.error(
+                path,
+                f"placeholder {{{name}}} is not a declared parameter of this tool",
+                f"add {name!r} under parameters.properties, or fix the placeholder's spelling"
+                + (f" (declared: {', '.join(sorted(declared))})" if declared else ""),
+            )
+
+
 def _check_delivery(report: Report, tool: ToolSpec) -> None:
     delivery = tool.delivery
     if delivery is None:
@@ -137,6 +180,7 @@ def _check_delivery(report: Report, tool: ToolSpec) -> None:
     )
     for problem in tool_api_url_problems(api.url):
         report.error(["delivery", "api", "url"], problem.message, problem.fix)
+    _check_placeholders(report, tool, api)
     if api.timeout is not None and not 0 <= api.timeout <= 60:
         report.error(
             ["delivery", "api", "timeout"],
