@@ -9,7 +9,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .findings import Finding, errors, join_path, warnings
+from .migration import plan_migration
 from .models import FleetDeclaration
+from .resolve import resolve_fleet
 from .schema_errors import describe_value, validation_findings
 from .validate import validate_fleet
 from .yaml_source import YamlSource, read_yaml, split_path
@@ -224,7 +226,16 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
         )
         return result
     result.fleet = fleet
-    for finding in validate_fleet(fleet, name):
+    found = validate_fleet(fleet, name)
+    if not errors(found):
+        found += _migration_findings(fleet, name)
+    for finding in found:
         line = source.locate(split_path(finding.path))
         result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
     return result
+
+
+def _migration_findings(fleet: FleetDeclaration, stack: str) -> list[Finding]:
+    """Clashes between inline tools the stack migrates (they need the resolved fleet, so
+    they are checked once the rules above pass)."""
+    return plan_migration(resolve_fleet(fleet, stack)).findings

@@ -311,7 +311,9 @@ def _check_tools(report: Report, pal: PalIntent, ctx: PalContext) -> None:
                 f"tool {name!r} is both inline and attached",
                 "remove the inline copy, or set palfleet.migrate_inline_tools: true",
             )
-    total = inline_count + len(seen) + len(set(pal.tool_ids or []))
+    # While migrating, an inline tool that is also attached by name becomes that one tool.
+    overlap = len(seen & set(inline_names)) if migrating else 0
+    total = inline_count + len(seen) + len(set(pal.tool_ids or [])) - overlap
     if total > MAX_TOOLS_PER_PAL:
         where = ["palfleet", "tools"] if attached else ["layers", "llm", "tools"]
         report.error(

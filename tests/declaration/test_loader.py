@@ -85,3 +85,71 @@ def test_discover_stacks(tmp_path: Path, write_stack: Callable[[str, str], Path]
     (root / "Pulumi.qa.yaml").write_text("config: {}\n")
     assert discover_stacks(root) == ["dev", "qa"]
     assert discover_stacks(tmp_path / "nowhere") == []
+
+
+MIGRATION_CLASH = """
+version: 1
+bindings: {api_base_url: "https://tavusapi.com/v2", faces: {coach: r1c0ac4e5a01}}
+defaults:
+  palfleet: {migrate_inline_tools: true}
+pals:
+  first:
+    pal_name: First
+    face: coach
+    system_prompt: hi
+    layers:
+      llm:
+        tools:
+          - {type: function, function: {name: lookup, description: Look up a product.}}
+  second:
+    pal_name: Second
+    face: coach
+    system_prompt: hi
+    layers:
+      llm:
+        tools:
+          - {type: function, function: {name: lookup, description: Look up a customer.}}
+"""
+
+
+def test_migration_clashes_are_reported_by_load_stack(
+    write_stack: Callable[[str, str], Path],
+) -> None:
+    root = write_stack("dev", MIGRATION_CLASH)
+    result = load_stack("dev", root)
+    assert not result.ok
+    [clash] = [f for f in result.errors if "lookup" in f.message]
+    assert clash.pal == "second"
+    assert clash.path == "pals.second.layers.llm.tools[0].function.name"
+    assert clash.line is not None
+
+
+def test_a_migrating_tool_also_attached_by_name_counts_once_towards_the_cap(
+    write_stack: Callable[[str, str], Path],
+) -> None:
+    inline = "\n".join(
+        f"          - {{type: function, function: {{name: t{i}, description: Tool {i}.}}}}"
+        for i in range(40)
+    )
+    declared = "\n".join(f"  t{i}: {{description: Tool {i}.}}" for i in range(20))
+    attached = ", ".join(f"t{i}" for i in range(20))
+    text = f"""
+version: 1
+bindings: {{api_base_url: "https://tavusapi.com/v2", faces: {{coach: r1c0ac4e5a01}}}}
+pals:
+  busy:
+    pal_name: Busy
+    face: coach
+    system_prompt: hi
+    palfleet: {{migrate_inline_tools: true, tools: [{attached}]}}
+    layers:
+      llm:
+        tools:
+{inline}
+tools:
+{declared}
+"""
+    result = load_stack("dev", write_stack("dev", text))
+    assert not [f for f in result.errors if "above the limit" in f.message], [
+        f.render() for f in result.errors
+    ]
