@@ -28,7 +28,7 @@ class FleetDeclarationError(pulumi.RunError):  # type: ignore[misc]
 def load(stack: str, root: Path) -> ResolvedFleet:
     result = load_stack(stack, root)
     for finding in result.warnings:
-        pulumi.log.warn(finding.render())
+        pulumi.log.warn(finding.render(severity=False))
     if result.fleet is None or result.errors:
         lines = "\n".join(f"  {finding.render()}" for finding in result.errors)
         raise FleetDeclarationError(

@@ -46,13 +46,16 @@ class Finding(BaseModel):
     file: str | None = None
     line: int | None = None
 
-    def render(self) -> str:
+    def render(self, *, severity: bool = True) -> str:
+        """One line; ``severity=False`` leaves the ERROR/WARNING word to a caller that
+        prints its own (``pulumi.log.warn`` does)."""
         where = self.file or (f"stack {self.stack}" if self.stack else "")
         if where and self.line is not None:
             where = f"{where}:{self.line}"
         who = f" [pal {self.pal}]" if self.pal else ""
         field = self.path or "(file)"
-        text = f"{self.severity.upper()} {where}{who} {field}: {self.message}"
+        prefix = f"{self.severity.upper()} " if severity else ""
+        text = f"{prefix}{where}{who} {field}: {self.message}"
         return f"{text} -- fix: {self.fix}" if self.fix else text
 
 
