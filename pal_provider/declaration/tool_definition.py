@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Mapping
 from typing import Any
 
 MASK = "********"
@@ -49,17 +50,27 @@ def _integers(value: Any) -> Any:
     return value
 
 
-def canonical_tool(doc: dict[str, Any]) -> dict[str, Any]:
-    """``doc`` (a declared body with secret markers, or a live tool) in comparable form."""
+def _absent(value: Any) -> bool:
+    """The API treats a missing field, null and an empty string, list or object alike."""
+    return value is None or value == "" or value == [] or value == {}
+
+
+def canonical_tool(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """``doc`` (a declared body with secret markers, or a live tool) in comparable form:
+    server-owned fields dropped, documented defaults filled, empty values absent, tags as a
+    set, auth secrets masked (the API never shows them). The one tool comparison used by the
+    provider, the migration and the GitOps commands."""
     out: dict[str, Any] = {
-        key: _integers(copy.deepcopy(doc[key])) for key in TOOL_FIELDS if doc.get(key) is not None
+        key: _integers(copy.deepcopy(doc[key])) for key in TOOL_FIELDS if not _absent(doc.get(key))
     }
     for key, value in TOOL_DEFAULTS.items():
         out.setdefault(key, copy.deepcopy(value))
+    if all(isinstance(tag, str) for tag in out["tags"]):
+        out["tags"] = sorted(set(out["tags"]))
     delivery = out["delivery"] if isinstance(out["delivery"], dict) else {}
     api = delivery.get("api")
     if isinstance(api, dict):
-        api = {k: v for k, v in api.items() if v is not None}
+        api = {k: v for k, v in api.items() if not _absent(v)}
         for key, value in API_DEFAULTS.items():
             api.setdefault(key, value)
         auth = api.get("auth")

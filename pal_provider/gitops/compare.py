@@ -23,9 +23,9 @@ from typing import Any, Final, Literal
 
 from pal_provider.core import ChangeSet, diff_documents, diff_pal
 from pal_provider.declaration import DesiredPal, ResolvedFleet
+from pal_provider.declaration.tool_definition import canonical_tool
 
 from .live import LiveAccount, may_carry_tools
-from .tooldocs import canonical_tool
 
 PalAction = Literal["create", "update", "adopt", "ambiguous", "adopt_missing"]
 ToolAction = Literal["create", "update", "unchanged"]

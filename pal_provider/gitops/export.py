@@ -26,6 +26,7 @@ from pal_provider.api import PalApiError
 from pal_provider.core import canonicalize
 from pal_provider.declaration import load_stack
 from pal_provider.declaration.findings import CREDENTIAL_HEADERS
+from pal_provider.declaration.tool_definition import canonical_tool
 from pal_provider.declaration.yaml_source import read_yaml
 
 from .live import (
@@ -49,7 +50,6 @@ from .session import (
     connect,
     scrub,
 )
-from .tooldocs import canonical_tool
 from .yamlio import dump_text, to_commented
 
 MASKED: Final = "********"
