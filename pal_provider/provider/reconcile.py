@@ -17,7 +17,6 @@ from pal_provider.api import (
     OutcomeUnknown,
     PalApiError,
     PalClient,
-    get_client,
     parse_timestamp,
 )
 from pal_provider.core import (
@@ -31,6 +30,7 @@ from pal_provider.core import (
     patch_for,
 )
 from pal_provider.declaration import validate_pal_body
+from pal_provider.provider.connection import client_for
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
 from pal_provider.provider.state import (
     SECRET_MARKER,
@@ -84,10 +84,9 @@ class PalReconciler:
     @classmethod
     def for_inputs(cls, inputs: PalInputs, settings: ProviderSettings) -> PalReconciler:
         try:
-            api_key = settings.api_key(inputs.api_key_config)
+            client = client_for(inputs.api_base_url, inputs.api_key_config, settings)
         except MissingCredentials as exc:
             raise ReconcileError(str(exc)) from None
-        client = get_client(settings.base_url(inputs.api_base_url), api_key)
         force = inputs.force_maker_overwrite or settings.force_maker_overwrite()
         return cls(client, force=force)
 

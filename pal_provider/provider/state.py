@@ -75,22 +75,18 @@ def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any
     return body
 
 
-class PalInputs(BaseModel):
-    """What the program declares for one PAL (the resource's inputs, minus ``__provider``)."""
+class DeclaredInputs(BaseModel):
+    """What every palfleet resource declares: a readable spec with secret markers, the
+    secret values apart, and which account to talk to (the resource's inputs, minus
+    ``__provider``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     logical_name: str
     spec: dict[str, Any]
     secrets: dict[str, str] = Field(default_factory=dict)
-    adopt_id: str | None = None
-    force_maker_overwrite: bool = False
     api_base_url: str | None = None
     api_key_config: str | None = None
-    # Registry tool ids to attach (None: attachments not managed, e.g. older state).
-    attached_tool_ids: list[str] | None = None
-    # Inline tools this PAL is migrating to the registry (their names), see attachments.py.
-    migrated_tool_names: list[str] | None = None
 
     @classmethod
     def from_props(cls, props: dict[str, Any]) -> Self:
@@ -103,6 +99,17 @@ class PalInputs(BaseModel):
 
     def missing_secrets(self) -> list[str]:
         return sorted(p for p in secret_pointers(self.spec) if p not in self.secrets)
+
+
+class PalInputs(DeclaredInputs):
+    """What the program declares for one PAL."""
+
+    adopt_id: str | None = None
+    force_maker_overwrite: bool = False
+    # Registry tool ids to attach (None: attachments not managed, e.g. older state).
+    attached_tool_ids: list[str] | None = None
+    # Inline tools this PAL is migrating to the registry (their names), see attachments.py.
+    migrated_tool_names: list[str] | None = None
 
 
 class PalOutputs(PalInputs):

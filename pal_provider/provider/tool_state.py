@@ -7,35 +7,12 @@ markers at the auth secret leaves (``/delivery/api/auth/token`` ...), and the to
 
 from __future__ import annotations
 
-from typing import Any, Self
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from pal_provider.provider.state import restore_integers, secret_pointers, with_secrets
+from pal_provider.provider.state import DeclaredInputs
 
 
-class ToolInputs(BaseModel):
-    """What the program declares for one registry tool (minus ``__provider``)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    logical_name: str  # the tool name: unique in the account
-    spec: dict[str, Any]
-    secrets: dict[str, str] = Field(default_factory=dict)
-    api_base_url: str | None = None
-    api_key_config: str | None = None
-
-    @classmethod
-    def from_props(cls, props: dict[str, Any]) -> Self:
-        fields = {k: v for k, v in props.items() if k in cls.model_fields and v is not None}
-        return cls.model_validate(restore_integers(fields))
-
-    def body(self) -> dict[str, Any]:
-        """The API body with secret values in place (never log or render this)."""
-        return with_secrets(self.spec, self.secrets)
-
-    def missing_secrets(self) -> list[str]:
-        return sorted(p for p in secret_pointers(self.spec) if p not in self.secrets)
+class ToolInputs(DeclaredInputs):
+    """What the program declares for one registry tool; ``logical_name`` is the tool name,
+    unique in the account."""
 
 
 class ToolOutputs(ToolInputs):
