@@ -12,7 +12,7 @@ import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 _TOP_LEVEL_ALIASES = {
@@ -148,12 +148,12 @@ def parse_timestamp(value: str) -> datetime:
         )
     except ValueError as exc:
         raise ValueError(f"not a valid timestamp: {value!r} ({exc})") from None
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)
 
 
 def _zone(text: str | None) -> timezone:
     if text is None or text in ("Z", "z"):
-        return timezone.utc
+        return UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     hours, minutes = int(digits[:2]), int(digits[2:4] or 0)

@@ -8,7 +8,7 @@ restart together with the counters.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 PAL_ID = re.compile(r"^p[0-9a-f]{11}$")
 FACE_ID = re.compile(r"^r[0-9a-f]{11}$")
@@ -41,7 +41,7 @@ def tool_id_for(counter: int) -> str:
 
 def now_timestamp() -> str:
     """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")

@@ -210,7 +210,7 @@ class PalReconciler:
     def _resolve_unknown_create(self, inputs: PalInputs, exc: OutcomeUnknown) -> PalOutputs:
         """The POST may or may not have created the PAL: look it up instead of repeating it."""
         name = inputs.spec.get("pal_name")
-        since = (exc.sent_at or dt.datetime.now(dt.timezone.utc)) - CLOCK_SKEW
+        since = (exc.sent_at or dt.datetime.now(dt.UTC)) - CLOCK_SKEW
         try:
             candidates = [
                 pal

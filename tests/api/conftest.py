@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -15,7 +15,7 @@ from pal_provider.api import PalClient, RetryPolicy, close_all_clients
 
 API_KEY = "tvs-live-7c1f9a2b4d6e8f00aa11"
 BASE_URL = "http://api.test/v2"
-START_WALL = datetime(2025, 1, 1, tzinfo=timezone.utc)
+START_WALL = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 class FakeClock:

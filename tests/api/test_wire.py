@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,8 +16,6 @@ from pal_provider.api.wire import (
     unwrap_list,
     unwrap_one,
 )
-
-UTC = timezone.utc
 
 
 def test_flat_and_wrapped_single_objects_read_the_same() -> None:
