@@ -499,7 +499,7 @@ def map_error(
     if status in (401, 403):
         return errors.Unauthorized(
             f"{call}: the API rejected the API key ({status}{said}). Check the key in "
-            "TAVUS_API_KEY or the Pulumi config value palfleet:apiKey.",
+            "TAVUS_API_KEY or the Pulumi config value palfleet:tavusApiKey.",
             **kw,
         )
     if status == 409 and isinstance(body, Mapping) and body.get("conflict") == "maker_changes":

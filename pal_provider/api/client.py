@@ -105,7 +105,7 @@ class PalClient:
             )
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValueError(
-                "api_key is empty: set TAVUS_API_KEY or the Pulumi config value palfleet:apiKey"
+                "api_key is empty: set TAVUS_API_KEY or the Pulumi config value palfleet:tavusApiKey"
             )
         self.base_url = base_url.rstrip("/")
         self.policy = policy or RetryPolicy()

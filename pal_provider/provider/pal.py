@@ -22,7 +22,6 @@ from pulumi.dynamic import (
     ResourceProvider,
     UpdateResult,
 )
-from pydantic import ValidationError
 
 from pal_provider.provider import attachments
 from pal_provider.provider.attachments import AttachmentReconciler, attachments_differ
@@ -57,15 +56,9 @@ class PalProvider(ResourceProvider):
     # -- check -----------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        props = {k: v for k, v in news.items() if k != PROVIDER_KEY}
-        try:
-            inputs = PalInputs.from_props(props)
-        except ValidationError as exc:
-            failures = [
-                CheckFailure(".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
-                for err in exc.errors(include_input=False)
-            ]
-            return CheckResult(news, failures)
+        inputs, problems = PalInputs.checked(news)
+        if inputs is None:
+            return CheckResult(news, [CheckFailure(path, reason) for path, reason in problems])
         failures = [
             CheckFailure(f"spec.{path}" if path else "spec", reason)
             for path, reason in PalReconciler.check_spec(inputs)

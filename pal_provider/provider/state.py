@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 PROVIDER_KEY = "__provider"
 SECRET_MARKER = "$secret"
@@ -92,6 +92,28 @@ class DeclaredInputs(BaseModel):
     def from_props(cls, props: dict[str, Any]) -> Self:
         fields = {k: v for k, v in props.items() if k in cls.model_fields and v is not None}
         return cls.model_validate(restore_integers(fields))
+
+    @classmethod
+    def checked(cls, props: dict[str, Any]) -> tuple[Self | None, list[tuple[str, str]]]:
+        """For ``check()``: the inputs, or (property, reason) for each bad or unknown input.
+
+        ``from_props`` tolerates keys it does not know (outputs, older states); a program
+        that passes an unknown input should hear about it instead.
+        """
+        problems = [
+            (key, f"unknown input {key!r}; expected one of: {', '.join(sorted(cls.model_fields))}")
+            for key, value in sorted(props.items())
+            if key != PROVIDER_KEY and value is not None and key not in cls.model_fields
+        ]
+        try:
+            inputs = cls.from_props(props)
+        except ValidationError as exc:
+            problems += [
+                (".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
+                for err in exc.errors(include_input=False)
+            ]
+            return None, problems
+        return (None if problems else inputs), problems
 
     def body(self) -> dict[str, Any]:
         """The API body, with secret values in place (never log or render this)."""

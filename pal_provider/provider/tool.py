@@ -94,14 +94,9 @@ class ToolProvider(ResourceProvider):
         self._settings = ProviderSettings.from_configure(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        try:
-            inputs = ToolInputs.from_props(_props(news))
-        except ValidationError as exc:
-            failures = [
-                CheckFailure(".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
-                for err in exc.errors(include_input=False)
-            ]
-            return CheckResult(news, failures)
+        inputs, problems = ToolInputs.checked(news)
+        if inputs is None:
+            return CheckResult(news, [CheckFailure(path, reason) for path, reason in problems])
         failures = [
             CheckFailure(f"spec.{path}" if path else "spec", reason)
             for path, reason in check_tool_spec(inputs)

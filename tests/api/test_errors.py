@@ -126,7 +126,7 @@ def test_unauthorized_names_where_to_fix_and_never_echoes_the_key(
         get_pal(client)
     err = info.value
     assert "TAVUS_API_KEY" in str(err)
-    assert "palfleet:apiKey" in str(err)
+    assert "palfleet:tavusApiKey" in str(err)
     for text in (str(err), repr(err), err.detail or ""):
         assert API_KEY not in text
 

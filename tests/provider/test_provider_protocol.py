@@ -68,6 +68,17 @@ def test_check_reports_an_unknown_model_at_its_field_path(
     assert "gpt-nonexistent" in failures[0][1] and "tavus-glm-4.7" in failures[0][1]
 
 
+def test_check_reports_an_unknown_input_instead_of_ignoring_it(
+    provider_host: ProviderHost, provider_blob: str
+) -> None:
+    props = {**pal_props(provider_blob, "extra"), "colour": "red"}
+
+    failures = _failures(provider_host, props)
+
+    assert [path for path, _ in failures] == ["colour"]
+    assert "unknown input" in failures[0][1] and "spec" in failures[0][1]
+
+
 def test_check_reports_a_missing_system_prompt_in_full_mode(
     provider_host: ProviderHost, provider_blob: str
 ) -> None:
