@@ -15,7 +15,9 @@ def test_pulumi_yaml_matches_the_published_schema(repo_root: Path, shared_dir: P
     jsonschema.validate(project, schema)
     assert project["runtime"]["name"] == "python"
     assert (repo_root / project["stackConfigDir"]).is_dir()
-    assert (repo_root / project["main"]).is_file()
+    # No `main`: Pulumi runs the project directory, whose __main__.py is the program.
+    assert "main" not in project
+    assert (repo_root / "__main__.py").is_file()
 
 
 def test_schema_rejects_a_broken_project(shared_dir: Path) -> None:
