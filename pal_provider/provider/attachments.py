@@ -36,11 +36,17 @@ class AttachmentReconciler:
                 f"listing the tools attached to PAL {pal_id} failed: {exc}"
             ) from None
 
-    def attached_ids(self, pal_id: str) -> list[str]:
+    def attached_ids(self, pal_id: str, live_pal: dict[str, Any] | None = None) -> list[str]:
+        """Attached registry tool ids: from the PAL document's ``tool_ids`` when the server
+        includes it (no extra request), else from the tools sub-resource."""
+        if live_pal is not None and isinstance(live_pal.get("tool_ids"), list):
+            return [str(tool_id) for tool_id in live_pal["tool_ids"]]
         return [str(tool["tool_id"]) for tool in self.attached(pal_id)]
 
-    def reconcile(self, pal_id: str, desired: Sequence[str]) -> None:
-        live = self.attached_ids(pal_id)
+    def reconcile(
+        self, pal_id: str, desired: Sequence[str], live_pal: dict[str, Any] | None = None
+    ) -> None:
+        live = self.attached_ids(pal_id, live_pal)
         missing = [tool_id for tool_id in dict.fromkeys(desired) if tool_id not in live]
         extra = [tool_id for tool_id in live if tool_id not in desired]
         try:
@@ -76,9 +82,11 @@ class AttachmentReconciler:
             return []
         return sorted(str(tool.get("name")) for tool in duplicates)
 
-    def ordered_live_ids(self, pal_id: str, declared: Sequence[str]) -> list[str]:
+    def ordered_live_ids(
+        self, pal_id: str, declared: Sequence[str], live_pal: dict[str, Any] | None = None
+    ) -> list[str]:
         """The live attachments, declared ones first in declared order (refresh stays quiet)."""
-        live = self.attached_ids(pal_id)
+        live = self.attached_ids(pal_id, live_pal)
         return [t for t in declared if t in live] + sorted(t for t in live if t not in declared)
 
 
@@ -115,11 +123,12 @@ def _attach_then(
     pal_id: str,
     inputs: PalInputs,
     apply_spec: Callable[[], PalOutputs],
+    live_pal: dict[str, Any] | None = None,
 ) -> PalOutputs:
     desired = inputs.attached_tool_ids or []
 
     def sequence() -> PalOutputs:
-        attachments.reconcile(pal_id, desired)
+        attachments.reconcile(pal_id, desired, live_pal)
         if _migrating(inputs):
             attachments.verify(pal_id, desired)
         return apply_spec()
@@ -160,18 +169,30 @@ def update_pal(
     old: PalInputs,
     new: PalInputs,
 ) -> PalOutputs:
+    # One GET serves both the attachments (the PAL's tool_ids) and the spec patch. Attaching
+    # does not touch the spec fields the patch is computed on, so the read stays valid.
+    live = reconciler.get_live(pal_id)
     if new.attached_tool_ids is None:
-        return reconciler.update(pal_id, old, new)
-    return _attach_then(attachments, pal_id, new, lambda: reconciler.update(pal_id, old, new))
+        return reconciler.update(pal_id, old, new, live=live)
+    return _attach_then(
+        attachments,
+        pal_id,
+        new,
+        lambda: reconciler.update(pal_id, old, new, live=live),
+        live,
+    )
 
 
 def read_pal(
     reconciler: PalReconciler, attachments: AttachmentReconciler, pal_id: str, old: PalOutputs
 ) -> PalOutputs | None:
-    refreshed = reconciler.read(pal_id, old)
+    live_pal = reconciler.find_live(pal_id)
+    if live_pal is None:
+        return None  # deleted out of band
+    refreshed = reconciler.read(pal_id, old, live=live_pal)
     if refreshed is None or old.attached_tool_ids is None:
         return refreshed
-    live = attachments.ordered_live_ids(pal_id, old.attached_tool_ids)
+    live = attachments.ordered_live_ids(pal_id, old.attached_tool_ids, live_pal)
     return refreshed.model_copy(update={"attached_tool_ids": live})
 
 

@@ -150,7 +150,6 @@ class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
             "api_key_config": api_key_config,
             "pal_id": None,
             "created_at": None,
-            "updated_at": None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
         super().__init__(

@@ -127,19 +127,31 @@ class PalReconciler:
             raise ReconcileError(f"create failed: {exc}") from None
         return self._outputs(inputs, created)
 
-    def update(self, pal_id: str, old: PalInputs, new: PalInputs) -> PalOutputs:
-        live = self._get_live(pal_id)
+    def update(
+        self, pal_id: str, old: PalInputs, new: PalInputs, *, live: dict[str, Any] | None = None
+    ) -> PalOutputs:
+        """Patch the PAL to ``new``; ``live`` is the PAL as just read, when the caller has it."""
+        live = live if live is not None else self.get_live(pal_id)
         patch = patch_for(live, new.body(), changed_secrets=self._secret_paths(old, new))
         document = self._apply(pal_id, patch) or live
         return self._outputs(new, {**document, "pal_id": pal_id})
 
-    def read(self, pal_id: str, old: PalOutputs) -> PalOutputs | None:
+    def find_live(self, pal_id: str) -> dict[str, Any] | None:
+        """The live PAL, or None when it is gone (refresh reports it deleted)."""
         try:
-            live = self._client.get_pal(pal_id)
+            return self._client.get_pal(pal_id)
         except NotFound:
             return None
         except PalApiError as exc:
             raise ReconcileError(f"refresh failed: {exc}") from None
+
+    def read(
+        self, pal_id: str, old: PalOutputs, *, live: dict[str, Any] | None = None
+    ) -> PalOutputs | None:
+        """Refreshed outputs from the live PAL (``live`` when the caller already read it)."""
+        live = live if live is not None else self.find_live(pal_id)
+        if live is None:
+            return None
         spec = spec_from_live(live, old.spec)
         inputs = old.as_inputs().model_copy(update={"spec": spec})
         return self._outputs(inputs, {**live, "pal_id": pal_id})
@@ -157,7 +169,7 @@ class PalReconciler:
     def _secret_paths(self, old: PalInputs | None, new: PalInputs) -> list[tuple[str, ...]]:
         return [_pointer_tuple(p) for p in changed_secret_pointers(old, new)]
 
-    def _get_live(self, pal_id: str) -> dict[str, Any]:
+    def get_live(self, pal_id: str) -> dict[str, Any]:
         try:
             return self._client.get_pal(pal_id)
         except NotFound:
@@ -247,7 +259,6 @@ class PalReconciler:
             **inputs.model_dump(),
             pal_id=str(document["pal_id"]),
             created_at=_text(document.get("created_at")),
-            updated_at=_text(document.get("updated_at")),
         )
 
 

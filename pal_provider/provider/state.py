@@ -135,11 +135,14 @@ class PalInputs(DeclaredInputs):
 
 
 class PalOutputs(PalInputs):
-    """Inputs plus what the API assigned. Outputs mirror input keys so secretness survives."""
+    """Inputs plus what the API assigned. Outputs mirror input keys so secretness survives.
+
+    No ``updated_at``: it changes whenever the server touches the PAL (an attach, a human
+    edit), so keeping it would make every refresh report a change that is not drift.
+    """
 
     pal_id: str
     created_at: str | None = None
-    updated_at: str | None = None
 
     def as_inputs(self) -> PalInputs:
         return PalInputs.model_validate(self.model_dump(include=set(PalInputs.model_fields)))

@@ -168,7 +168,6 @@ class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
             "api_key_config": api_key_config,
             "tool_id": None,
             "created_at": None,
-            "updated_at": None,
             "adopted": None,
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])

@@ -208,6 +208,5 @@ class ToolReconciler:
             **inputs.model_dump(),
             tool_id=str(document["tool_id"]),
             created_at=_text(document.get("created_at")),
-            updated_at=_text(document.get("updated_at")),
             adopted=adopted,
         )

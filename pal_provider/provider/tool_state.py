@@ -24,7 +24,6 @@ class ToolOutputs(ToolInputs):
 
     tool_id: str
     created_at: str | None = None
-    updated_at: str | None = None
     adopted: bool = False
 
     def as_inputs(self) -> ToolInputs:
