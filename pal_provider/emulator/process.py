@@ -18,7 +18,7 @@ ANNOUNCEMENT = "palfleet emulator listening on "
 
 
 class EmulatorStartError(RuntimeError):
-    pass
+    """The emulator process exited or did not become healthy in time."""
 
 
 @dataclass

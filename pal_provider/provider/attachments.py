@@ -158,7 +158,9 @@ def create_pal(
         if set(desired) - set(attachments.attached_ids(outputs.pal_id)):
             attachments.reconcile(outputs.pal_id, desired)
     except ReconcileError:
-        pass  # the PAL exists and is recorded; `pulumi refresh` shows what is missing
+        # The PAL exists, so it must be recorded. Recording no attachments (rather than the
+        # desired ones) makes the next `pulumi up` see the difference and attach the rest.
+        return outputs.model_copy(update={"attached_tool_ids": []})
     return outputs
 
 

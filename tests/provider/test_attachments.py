@@ -86,3 +86,21 @@ def test_more_than_fifty_tools_on_a_pal_stops_before_any_write(project: Project)
     assert not result.ok
     assert "51 tools on one PAL" in "\n".join(result.errors)
     assert writes(project) == []
+
+
+def test_a_failed_attachment_check_after_create_is_finished_by_the_next_up(
+    project: Project,
+) -> None:
+    project.write(two_pals(["alpha"]))
+    project.control.add_fault(method="GET", path="/v2/pals/*/tools", status=500)
+
+    first = project.up()
+    assert first.ok, first.render()
+    project.control.clear_faults()
+    coach = first.outputs["pal_ids"]["coach"]
+    assert first.resource("coach").outputs["attached_tool_ids"] == [], "recorded as unknown"
+
+    assert ops(project.preview())["Pal/coach"] == "update", "the next run sees the gap"
+    assert project.up().ok
+    assert project.attached_names(coach) == ["alpha"]
+    assert set(ops(project.preview()).values()) == {"same"}
