@@ -26,6 +26,7 @@ from pulumi.dynamic import (
 from pal_provider.provider import attachments
 from pal_provider.provider.attachments import AttachmentReconciler, attachments_differ
 from pal_provider.provider.reconcile import PalReconciler, ReconcileError
+from pal_provider.provider.resource_props import declared_props, with_secret_outputs
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, PalInputs, PalOutputs
 
@@ -139,19 +140,12 @@ class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
+            **declared_props(name, spec, secrets, api_base_url, api_key_config),
             "attached_tool_ids": attached_tool_ids,
             "migrated_tool_names": migrated_tool_names or None,
-            "logical_name": name,
-            "spec": spec,
-            "secrets": pulumi.Output.secret(secrets or {}),
             "adopt_id": adopt_id,
             "force_maker_overwrite": force_maker_overwrite,
-            "api_base_url": api_base_url,
-            "api_key_config": api_key_config,
             "pal_id": None,
             "created_at": None,
         }
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
-        super().__init__(
-            PalProvider(), name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
-        )
+        super().__init__(PalProvider(), name, props, with_secret_outputs(opts))

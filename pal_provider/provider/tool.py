@@ -30,6 +30,7 @@ from pal_provider.declaration.models import ToolSpec
 from pal_provider.declaration.tool_rules import check_registry_tool
 from pal_provider.provider.connection import MissingCredentials, client_for
 from pal_provider.provider.reconcile import ReconcileError
+from pal_provider.provider.resource_props import declared_props, with_secret_outputs
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, SECRET_MARKER
 from pal_provider.provider.tool_reconcile import ToolReconciler, declared_differences
@@ -161,19 +162,12 @@ class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         props: dict[str, Any] = {
-            "logical_name": name,
-            "spec": spec,
-            "secrets": pulumi.Output.secret(secrets or {}),
-            "api_base_url": api_base_url,
-            "api_key_config": api_key_config,
+            **declared_props(name, spec, secrets, api_base_url, api_key_config),
             "tool_id": None,
             "created_at": None,
             "adopted": None,
         }
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["secrets"])
-        super().__init__(
-            ToolProvider(), name, props, pulumi.ResourceOptions.merge(secret_opts, opts)
-        )
+        super().__init__(ToolProvider(), name, props, with_secret_outputs(opts))
 
 
 __all__ = [
