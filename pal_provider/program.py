@@ -11,7 +11,7 @@ from typing import Any
 
 import pulumi
 
-from pal_provider.declaration import DesiredPal, ResolvedFleet, load_stack, resolve_fleet
+from pal_provider.declaration import ResolvedFleet, load_stack, resolve_fleet
 from pal_provider.declaration.migration import MigrationPlan, plan_migration
 from pal_provider.provider.pal import PalResource
 from pal_provider.provider.settings import split_config_key
@@ -38,26 +38,31 @@ def load(stack: str, root: Path) -> ResolvedFleet:
     return resolve_fleet(result.fleet, stack)
 
 
-def _secret_inputs(pal: DesiredPal, stack: str) -> dict[str, Any]:
-    return _secret_values(pal.body, f"PAL {pal.logical_name!r}", stack)
-
-
-def _secret_values(body: dict[str, Any], what: str, stack: str) -> dict[str, Any]:
-    secrets: dict[str, Any] = {}
-    missing: list[str] = []
-    for pointer, key in secret_pointers(body).items():
-        namespace, name = split_config_key(key)
-        value = pulumi.Config(namespace).get_secret(name)
-        if value is None:
-            missing.append(key)
-        else:
-            secrets[pointer] = value
+def secret_inputs(bodies: dict[str, dict[str, Any]], stack: str) -> dict[str, dict[str, Any]]:
+    """The secret values of every body (keyed like ``bodies``), read before any resource is
+    registered: a missing one stops the program before the first write, naming every key."""
+    found: dict[str, dict[str, Any]] = {}
+    missing: dict[str, list[str]] = {}
+    for what, body in bodies.items():
+        found[what] = {}
+        for pointer, key in secret_pointers(body).items():
+            namespace, name = split_config_key(key)
+            value = pulumi.Config(namespace).get_secret(name)
+            if value is None:
+                missing.setdefault(key, []).append(what)
+            else:
+                found[what][pointer] = value
     if missing:
-        commands = "; ".join(
-            f"`pulumi config set --secret {key} <value> --stack {stack}`" for key in sorted(missing)
+        commands = "\n".join(
+            f"  pulumi config set --secret {key} <value> --stack {stack}"
+            f"    # used by {', '.join(users)}"
+            for key, users in sorted(missing.items())
         )
-        raise FleetDeclarationError(f"{what} refers to secret config that is not set: {commands}")
-    return secrets
+        raise FleetDeclarationError(
+            f"stack {stack!r} refers to secret config that is not set; nothing was changed. "
+            f"Set it, then run again:\n{commands}"
+        )
+    return found
 
 
 def migration_plan(fleet: ResolvedFleet) -> MigrationPlan:
@@ -73,22 +78,11 @@ def migration_plan(fleet: ResolvedFleet) -> MigrationPlan:
     return plan
 
 
-def register_tools(
-    fleet: ResolvedFleet, plan: MigrationPlan, stack: str, base_url: str
-) -> dict[str, ToolResource]:
-    """One ToolResource per registry tool: declared ones, and the (shared) migrated ones."""
+def tool_bodies(fleet: ResolvedFleet, plan: MigrationPlan) -> dict[str, dict[str, Any]]:
+    """Every registry tool by name: declared ones, and the (shared) migrated ones."""
     declared = {name: tool.body for name, tool in fleet.tools.items()}
     migrated = {name: tool.body for name, tool in plan.tools.items()}
-    return {
-        name: ToolResource(
-            name,
-            spec=body,
-            secrets=_secret_values(body, f"tool {name!r}", stack),
-            api_base_url=base_url,
-            api_key_config=fleet.api_key_config_key,
-        )
-        for name, body in sorted({**migrated, **declared}.items())
-    }
+    return dict(sorted({**migrated, **declared}.items()))
 
 
 def register(fleet: ResolvedFleet, stack: str) -> dict[str, PalResource]:
@@ -98,17 +92,37 @@ def register(fleet: ResolvedFleet, stack: str) -> dict[str, PalResource]:
 def register_all(
     fleet: ResolvedFleet, stack: str
 ) -> tuple[dict[str, PalResource], dict[str, ToolResource]]:
+    """Validate everything that can fail (migration clashes, missing secrets) first; then
+    register one ToolResource per registry tool and one PalResource per PAL."""
     config = pulumi.Config(CONFIG_NAMESPACE)
     base_url = config.get("apiBaseUrl") or fleet.api_base_url
     plan = migration_plan(fleet)
-    tools = register_tools(fleet, plan, stack, base_url)
+    tools_by_name = tool_bodies(fleet, plan)
+    pal_specs = {name: plan.body_for(pal) for name, pal in fleet.pals.items()}
+    secrets = secret_inputs(
+        {
+            **{f"tool {name}": body for name, body in tools_by_name.items()},
+            **{f"pal {name}": pal.body for name, pal in fleet.pals.items()},
+        },
+        stack,
+    )
+    tools = {
+        name: ToolResource(
+            name,
+            spec=body,
+            secrets=secrets[f"tool {name}"],
+            api_base_url=base_url,
+            api_key_config=fleet.api_key_config_key,
+        )
+        for name, body in tools_by_name.items()
+    }
     resources: dict[str, PalResource] = {}
     for name, pal in fleet.pals.items():
         migration = plan.pals.get(name)
         resources[name] = PalResource(
             name,
-            spec=plan.body_for(pal),
-            secrets=_secret_inputs(pal, stack),
+            spec=pal_specs[name],
+            secrets=secrets[f"pal {name}"],
             attached_tool_ids=[tools[tool].tool_id for tool in plan.attached_names(pal)],
             migrated_tool_names=migration.tool_names if migration else None,
             adopt_id=pal.adopt_id,

@@ -6,7 +6,10 @@ import json
 from pathlib import Path
 
 import jsonschema
+import pytest
 from ruamel.yaml import YAML
+
+from pal_provider.engine.project import load_project, load_stack_config, validate_stack_config
 
 
 def test_pulumi_yaml_matches_the_published_schema(repo_root: Path, shared_dir: Path) -> None:
@@ -24,3 +27,36 @@ def test_schema_rejects_a_broken_project(shared_dir: Path) -> None:
     schema = json.loads((shared_dir / "schemas" / "pulumi-project.schema.json").read_text())
     validator = jsonschema.Draft202012Validator(schema)
     assert list(validator.iter_errors({"runtime": "python"})), "a project without a name must fail"
+
+
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_every_shipped_stack_passes_the_clis_config_rules(repo_root: Path, stack: str) -> None:
+    """`pulumi preview` refuses a stack that misses a required project key before anything
+    runs (pkg/workspace/config.go, mergeConfig); no shipped stack may depend on a value that
+    only the demo or a test supplies."""
+    project = load_project(repo_root)
+    stack_config = load_stack_config(project, stack)
+    assert (
+        validate_stack_config(project, stack, stack_config.values, stack_config.secure_keys) == []
+    )
+
+
+def test_the_clis_config_rules_catch_a_required_key(tmp_path: Path) -> None:
+    (tmp_path / "Pulumi.yaml").write_text(
+        "name: demo\nruntime: python\nconfig:\n"
+        "  demo:url: {type: string}\n"
+        "  demo:count: {type: integer, default: 3}\n"
+        "  demo:token: {type: string, secret: true}\n"
+        "  aws:region: {type: string}\n"
+    )
+    (tmp_path / "__main__.py").write_text("")
+    (tmp_path / "Pulumi.prod.yaml").write_text("config:\n  demo:count: three\n  demo:token: x\n")
+    project = load_project(tmp_path)
+    stack_config = load_stack_config(project, "prod")
+    errors = validate_stack_config(project, "prod", stack_config.values, stack_config.secure_keys)
+    assert errors == [
+        "Stack 'prod' is missing configuration value demo:url: set it with "
+        "`pulumi config set <key> <value>`",
+        "Stack 'prod' with configuration key 'demo:count' must be of type 'integer'",
+        "Stack 'prod' with configuration key 'demo:token' must be encrypted as it's secret",
+    ]

@@ -25,6 +25,7 @@ from pal_provider.engine.project import (
     load_project,
     load_stack_config,
     namespaced,
+    validate_stack_config,
 )
 from pal_provider.engine.provider_host import ProviderHost
 from pal_provider.engine.results import RunResult
@@ -97,6 +98,14 @@ class Engine:
                 f"{', '.join(undecryptable)}; pass them as secrets (--secret KEY=VALUE)"
             )
         self.secret_config_keys |= set(stack_config.secure_keys)
+        problems = validate_stack_config(
+            self.project,
+            stack,
+            {**stack_config.values, **explicit},
+            self.secret_config_keys,
+        )
+        if problems:
+            raise ProjectError("; ".join(problems))
         self.config: dict[str, str] = {
             **self.project.config_defaults,
             **stack_config.values,

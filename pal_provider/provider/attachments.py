@@ -15,7 +15,8 @@ from typing import Any
 
 from pal_provider.api import NotFound, PalApiError, PalClient
 from pal_provider.declaration.migration import inline_entries
-from pal_provider.provider.reconcile import PalReconciler, ReconcileError
+from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.reconcile import PalReconciler
 from pal_provider.provider.state import PalInputs, PalOutputs
 
 

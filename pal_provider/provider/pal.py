@@ -23,12 +23,14 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from pal_provider.provider import attachments
+from pal_provider.provider import attachments as lifecycle
 from pal_provider.provider.attachments import AttachmentReconciler, attachments_differ
-from pal_provider.provider.reconcile import PalReconciler, ReconcileError
-from pal_provider.provider.resource_props import declared_props, with_secret_outputs
+from pal_provider.provider.failures import quiet_tracebacks, reported_as
+from pal_provider.provider.reconcile import PalReconciler
+from pal_provider.provider.resource_props import declared_props, resource_options
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, PalInputs, PalOutputs
+from pal_provider.provider.unknowns import contains_unknown
 
 PAL_MODULE = "tavus"
 PAL_TYPE_NAME = "Pal"
@@ -48,6 +50,7 @@ class PalProvider(ResourceProvider):
     _settings: ProviderSettings | None
 
     def configure(self, req: ConfigureRequest) -> None:
+        quiet_tracebacks()
         self._settings = ProviderSettings.from_configure(req.config)
 
     def _reconciler(self, inputs: PalInputs) -> PalReconciler:
@@ -57,46 +60,63 @@ class PalProvider(ResourceProvider):
     # -- check -----------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, problems = PalInputs.checked(news)
-        if inputs is None:
-            return CheckResult(news, [CheckFailure(path, reason) for path, reason in problems])
-        failures = [
-            CheckFailure(f"spec.{path}" if path else "spec", reason)
-            for path, reason in PalReconciler.check_spec(inputs)
-        ]
+        """Validate what is known; values the engine does not know yet (a preview) pass, and
+        the inputs go back untouched, unknowns included, so the following diff sees them."""
+        checked = PalInputs.checked(news)
+        failures = [CheckFailure(path, reason) for path, reason in checked.problems]
+        if checked.inputs is not None:
+            failures += [
+                CheckFailure(f"spec.{path}" if path else "spec", reason)
+                for path, reason in PalReconciler.check_spec(checked.inputs, checked.unknown)
+            ]
         return CheckResult(news, failures)
 
     # -- diff ------------------------------------------------------------------------------
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        """Never raises: an input that is not known yet, or a stored state this version cannot
+        read, counts as a change (the update that follows works from the live PAL)."""
+        try:
+            changed = self._changed(olds, news)
+        except Exception:
+            changed = True
+        return DiffResult(changes=changed, replaces=[], delete_before_replace=True)
+
+    @staticmethod
+    def _changed(olds: dict[str, Any], news: dict[str, Any]) -> bool:
+        if contains_unknown(news):
+            return True
         old = PalOutputs.from_props(olds)
-        new = PalInputs.from_props({k: v for k, v in news.items() if k != PROVIDER_KEY})
-        changes = PalReconciler.declared_changes(old, new)
-        changed = not changes.empty or attachments_differ(old, new)
-        return DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+        new = PalInputs.from_props(_without_provider(news))
+        return content_changed(old, new) or bool(old.setting_changes(new))
 
     # -- create / update / read / delete ---------------------------------------------------
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = PalInputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
-        outputs = self._run(
-            inputs, lambda r: attachments.create_pal(r, self._attachments(r), inputs)
-        )
+        inputs = PalInputs.from_props(_without_provider(props))
+        with reported_as(f"PAL {inputs.logical_name!r}"):
+            reconciler = self._reconciler(inputs)
+            outputs = lifecycle.create_pal(reconciler, self._attachments(reconciler), inputs)
         return CreateResult(outputs.pal_id, outputs.model_dump(exclude_none=True))
 
     def update(self, pal_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         old = PalOutputs.from_props(olds)
-        new = PalInputs.from_props({k: v for k, v in news.items() if k != PROVIDER_KEY})
-        outputs = self._run(
-            new, lambda r: attachments.update_pal(r, self._attachments(r), pal_id, old, new)
-        )
+        new = PalInputs.from_props(_without_provider(news))
+        with reported_as(f"PAL {new.logical_name!r}"):
+            if not content_changed(old, new):
+                # Only settings changed (API URL, key name, force, ...): nothing to send.
+                outputs = PalOutputs(**new.model_dump(), pal_id=pal_id, created_at=old.created_at)
+            else:
+                reconciler = self._reconciler(new)
+                attachments = self._attachments(reconciler)
+                outputs = lifecycle.update_pal(reconciler, attachments, pal_id, old, new)
         return UpdateResult(outputs.model_dump(exclude_none=True))
 
     def read(self, pal_id: str, props: dict[str, Any]) -> ReadResult:
-        old = PalOutputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
-        refreshed = self._run(
-            old, lambda r: attachments.read_pal(r, self._attachments(r), pal_id, old)
-        )
+        old = PalOutputs.from_props(_without_provider(props))
+        with reported_as(f"PAL {old.logical_name!r}"):
+            reconciler = self._reconciler(old)
+            refreshed = lifecycle.read_pal(reconciler, self._attachments(reconciler), pal_id, old)
         if refreshed is None:
             return ReadResult(None, {})
         outs = refreshed.model_dump(exclude_none=True)
@@ -104,19 +124,22 @@ class PalProvider(ResourceProvider):
         return ReadResult(pal_id, outs, inputs)
 
     def delete(self, pal_id: str, props: dict[str, Any]) -> None:
-        old = PalOutputs.from_props({k: v for k, v in props.items() if k != PROVIDER_KEY})
-        self._run(old, lambda r: r.delete(pal_id))
+        old = PalOutputs.from_props(_without_provider(props))
+        with reported_as(f"PAL {old.logical_name!r}"):
+            self._reconciler(old).delete(pal_id)
 
     @staticmethod
     def _attachments(reconciler: PalReconciler) -> AttachmentReconciler:
         return AttachmentReconciler(reconciler.client)
 
-    def _run(self, inputs: PalInputs, action: Any) -> Any:
-        try:
-            return action(self._reconciler(inputs))
-        except ReconcileError as exc:
-            # A plain exception type keeps the engine's message readable and secret-free.
-            raise ReconcileError(f"PAL {inputs.logical_name!r}: {exc}") from None
+
+def _without_provider(props: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
+
+
+def content_changed(old: PalInputs, new: PalInputs) -> bool:
+    """Whether the live PAL needs a write: its declared content, a secret or its attachments."""
+    return not PalReconciler.declared_changes(old, new).empty or attachments_differ(old, new)
 
 
 class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
@@ -148,4 +171,4 @@ class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
             "pal_id": None,
             "created_at": None,
         }
-        super().__init__(PalProvider(), name, props, with_secret_outputs(opts))
+        super().__init__(PalProvider(), name, props, resource_options(opts))

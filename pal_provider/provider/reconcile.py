@@ -11,12 +11,15 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from pulumi.log import warn
+
 from pal_provider.api import (
     MakerDraftConflict,
     NotFound,
     OutcomeUnknown,
     PalApiError,
     PalClient,
+    ValidationFailed,
     parse_timestamp,
 )
 from pal_provider.core import (
@@ -31,6 +34,8 @@ from pal_provider.core import (
 )
 from pal_provider.declaration import validate_pal_body
 from pal_provider.provider.connection import client_for
+from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.leftovers import claim, find_leftover, is_claimed
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
 from pal_provider.provider.state import (
     SECRET_MARKER,
@@ -39,15 +44,15 @@ from pal_provider.provider.state import (
     secret_pointers,
     with_secrets,
 )
+from pal_provider.provider.unknowns import Path as UnknownPath
+from pal_provider.provider.unknowns import path_of, touches
 
 MASK = "********"
+# POSTs with an unknown outcome, each looked up without finding the PAL, before giving up.
+MAX_CREATE_ATTEMPTS = 3
 # A create whose response was lost is matched against PALs created this long before it was sent.
 CLOCK_SKEW = dt.timedelta(minutes=2)
 CONFERENCING_PREFIX = "/layers/conferencing"
-
-
-class ReconcileError(Exception):
-    """A failure the user can act on; its message is shown by ``pulumi up`` and holds no secret."""
 
 
 def _pointer_tuple(pointer: str) -> tuple[str, ...]:
@@ -93,13 +98,15 @@ class PalReconciler:
     # -- pure decisions ---------------------------------------------------------------------
 
     @staticmethod
-    def check_spec(inputs: PalInputs) -> list[tuple[str, str]]:
+    def check_spec(inputs: PalInputs, unknown: Sequence[UnknownPath] = ()) -> list[tuple[str, str]]:
+        """Errors in the known part of the spec, and secret references with no value."""
         problems = [
             (finding.path, f"{finding.message} ({finding.fix})" if finding.fix else finding.message)
             for finding in validate_pal_body(_masked_spec(inputs.spec))
             if finding.severity == "error"
+            and not touches(("spec", *path_of(finding.path)), unknown)
         ]
-        for pointer in inputs.missing_secrets():
+        for pointer in inputs.missing_secrets(unknown):
             dotted = ".".join(_pointer_tuple(pointer))
             problems.append(
                 (dotted, "secret reference has no value: set it with `pulumi config set --secret`")
@@ -117,15 +124,39 @@ class PalReconciler:
     # -- operations -------------------------------------------------------------------------
 
     def create(self, inputs: PalInputs) -> PalOutputs:
+        """Adopt (``adopt_id``, or a leftover of an interrupted create), else POST.
+
+        A POST whose outcome is unknown is resolved by looking the PAL up, never by repeating
+        it blindly: only when the lookup shows it did not land is it sent again.
+        """
         if inputs.adopt_id:
+            claim(self._client, inputs.adopt_id)
             return self._adopt(inputs.adopt_id, inputs, reason="adopt_id")
-        try:
-            created = self._client.create_pal(inputs.body())
-        except OutcomeUnknown as exc:
-            return self._resolve_unknown_create(inputs, exc)
-        except PalApiError as exc:
-            raise ReconcileError(f"create failed: {exc}") from None
-        return self._outputs(inputs, created)
+        leftover = self._leftover(inputs)
+        if leftover is not None:
+            return self._adopt(leftover, inputs, reason="leftover PAL")
+        for _attempt in range(MAX_CREATE_ATTEMPTS):
+            try:
+                created = self._client.create_pal(inputs.body())
+            except OutcomeUnknown as exc:
+                landed = self._find_created(inputs, exc)
+                if landed is not None:
+                    return self._adopt(landed, inputs, reason="recovered PAL")
+                continue
+            except ValidationFailed as exc:
+                holder = self._username_holder(inputs, exc)
+                if holder is None:
+                    raise ReconcileError(f"create failed: {exc}") from None
+                return self._adopt(holder, inputs, reason="PAL holding the username")
+            except PalApiError as exc:
+                raise ReconcileError(f"create failed: {exc}") from None
+            claim(self._client, str(created["pal_id"]))
+            return self._outputs(inputs, created)
+        raise ReconcileError(
+            f"the outcome of {MAX_CREATE_ATTEMPTS} create requests stayed unknown, and looking "
+            "the PAL up after each showed none of them landed; nothing was created. Re-run "
+            "`pulumi up`"
+        )
 
     def update(
         self, pal_id: str, old: PalInputs, new: PalInputs, *, live: dict[str, Any] | None = None
@@ -219,38 +250,102 @@ class PalReconciler:
             raise ReconcileError(f"updating PAL {pal_id} failed: {exc}") from None
         return result.document
 
-    def _resolve_unknown_create(self, inputs: PalInputs, exc: OutcomeUnknown) -> PalOutputs:
-        """The POST may or may not have created the PAL: look it up instead of repeating it."""
+    def _leftover(self, inputs: PalInputs) -> str | None:
+        """The id of a PAL an interrupted create left behind, claimed for this resource."""
+        name = inputs.spec.get("pal_name")
+        try:
+            search = find_leftover(self._client, name, lambda pal: _matches(pal, inputs))
+        except PalApiError as exc:
+            raise ReconcileError(
+                f"create failed before anything was sent: listing the account's PALs (to find "
+                f"one an interrupted run left behind) failed: {exc}"
+            ) from None
+        subject = f"PAL {inputs.logical_name!r}"
+        if search.leftover is not None:
+            pal_id = str(search.leftover["pal_id"])
+            warn(
+                f"{subject}: adopting {pal_id}, an identical PAL named {name!r} that an "
+                "interrupted run created but did not record, instead of creating a duplicate"
+            )
+            if search.duplicates:
+                warn(
+                    f"{subject}: the account holds more identical copies named {name!r} "
+                    f"({', '.join(search.duplicates)}), probably from earlier interrupted runs; "
+                    "delete them if nothing else uses them"
+                )
+            return pal_id
+        if search.namesakes:
+            warn(
+                f"{subject}: the account already has PAL(s) named {name!r} with other content "
+                f"({', '.join(search.namesakes)}); creating a new one. If one of them is this "
+                f"PAL, adopt it instead: set `bindings.adopt_ids: {{{inputs.logical_name}: <id>}}` "
+                "in the stack's fleet.yaml"
+            )
+        return None
+
+    def _find_created(self, inputs: PalInputs, exc: OutcomeUnknown) -> str | None:
+        """After a POST with an unknown outcome: the id of the PAL it created, claimed; None
+        when it did not land."""
         name = inputs.spec.get("pal_name")
         since = (exc.sent_at or dt.datetime.now(dt.UTC)) - CLOCK_SKEW
         try:
             candidates = [
                 pal
                 for pal in self._client.iter_pals(pal_type="user")
-                if pal.get("pal_name") == name and _created_after(pal, since)
+                if pal.get("pal_name") == name
+                and _created_after(pal, since)
+                and not is_claimed(self._client, str(pal.get("pal_id")))
             ]
         except PalApiError as lookup_error:
             raise ReconcileError(
                 f"the create request's outcome is unknown ({exc}) and looking the PAL up failed "
-                f"({lookup_error}); re-run `pulumi up` (it looks again before creating)"
+                f"({lookup_error}); re-run `pulumi up`: it adopts the PAL if the request landed"
             ) from None
-        matching = [pal for pal in candidates if _matches(pal, inputs)]
-        if len(matching) == 1:
-            return self._adopt(str(matching[0]["pal_id"]), inputs, reason="recovered PAL")
-        if not candidates:
-            # Nothing with that name appeared since we sent: the request never landed.
-            try:
-                created = self._client.create_pal(inputs.body())
-            except PalApiError as retry_error:
-                raise ReconcileError(
-                    f"create failed after an unknown outcome: {retry_error}"
-                ) from None
-            return self._outputs(inputs, created)
-        ids = ", ".join(sorted(str(pal.get("pal_id")) for pal in candidates))
+        matching = sorted(str(pal["pal_id"]) for pal in candidates if _matches(pal, inputs))
+        if len(matching) > 1:
+            raise ReconcileError(
+                f"the create request's outcome is unknown and {len(matching)} identical PALs "
+                f"named {name!r} were created since it was sent ({', '.join(matching)}); cannot "
+                "tell which one is ours. Set `bindings.adopt_ids` to the right one and delete "
+                "the others"
+            )
+        if not matching:
+            return None  # others with that name are someone else's; ours did not land
+        claim(self._client, matching[0])
+        return matching[0]
+
+    def _username_holder(self, inputs: PalInputs, exc: ValidationFailed) -> str | None:
+        """When the create was refused because the conferencing username is taken: the PAL
+        holding it, if it is this PAL's own leftover (same name, not claimed); else None, or an
+        error that names the holder and the fix."""
+        username = _conferencing_username(inputs.spec)
+        if username is None or "already taken" not in str(exc.detail or exc):
+            return None
+        try:
+            holders = [
+                pal
+                for pal in self._client.iter_pals(pal_type="user")
+                if _conferencing_username(pal) == username
+            ]
+        except PalApiError:
+            return None
+        name = inputs.spec.get("pal_name")
+        for holder in holders:
+            pal_id = str(holder.get("pal_id"))
+            if holder.get("pal_name") == name and not is_claimed(self._client, pal_id):
+                claim(self._client, pal_id)
+                warn(
+                    f"PAL {inputs.logical_name!r}: adopting {pal_id}, a PAL named {name!r} that "
+                    f"holds this PAL's conferencing username {username!r} (left by an interrupted "
+                    "run); it is patched to the declaration"
+                )
+                return pal_id
+        owners = ", ".join(f"{h.get('pal_id')} ({h.get('pal_name')!r})" for h in holders)
         raise ReconcileError(
-            f"the create request's outcome is unknown and {len(candidates)} PAL(s) named "
-            f"{name!r} were created since it was sent ({ids}); cannot tell which one is ours. "
-            "Set adopt_id to the right one in the fleet declaration and delete the others"
+            f"create failed: the conferencing username {username!r} is taken"
+            + (f" by {owners}" if owners else "")
+            + ". Choose another `layers.conferencing.username`, or adopt that PAL with "
+            f"`bindings.adopt_ids: {{{inputs.logical_name}: <id>}}`"
         )
 
     @staticmethod
@@ -260,6 +355,12 @@ class PalReconciler:
             pal_id=str(document["pal_id"]),
             created_at=_text(document.get("created_at")),
         )
+
+
+def _conferencing_username(document: dict[str, Any]) -> str | None:
+    conferencing = (document.get("layers") or {}).get("conferencing") or {}
+    username = conferencing.get("username") if isinstance(conferencing, dict) else None
+    return username.lower() if isinstance(username, str) else None
 
 
 def _text(value: Any) -> str | None:

@@ -30,6 +30,16 @@ def declared_props(
     }
 
 
-def with_secret_outputs(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
-    secret_opts = pulumi.ResourceOptions(additional_secret_outputs=SECRET_OUTPUTS)
-    return pulumi.ResourceOptions.merge(secret_opts, opts)
+def resource_options(opts: pulumi.ResourceOptions | None) -> pulumi.ResourceOptions:
+    """``secrets`` as a secret output, and replacement as delete-then-create.
+
+    Create-before-delete (Pulumi's default, also for ``pulumi up --replace``) cannot work for
+    palfleet's objects: a tool's name and a PAL's conferencing username are unique in the
+    account, and a new object found identical to a live one is adopted, so the replacement would
+    adopt the very object the engine deletes next. A replacement therefore deletes first. The
+    program's own ``opts`` win.
+    """
+    ours = pulumi.ResourceOptions(
+        additional_secret_outputs=SECRET_OUTPUTS, delete_before_replace=True
+    )
+    return pulumi.ResourceOptions.merge(ours, opts)

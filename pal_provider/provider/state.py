@@ -10,11 +10,18 @@ state stays readable and secret-free.
 from __future__ import annotations
 
 import copy
-from typing import Any, Self
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pal_provider.provider.unknowns import Path as UnknownPath
+from pal_provider.provider.unknowns import split_unknowns, touches
+
 PROVIDER_KEY = "__provider"
+# Inputs that describe the remote object itself; every other input is a provider setting.
+CONTENT_FIELDS = frozenset({"spec", "secrets", "attached_tool_ids"})
 SECRET_MARKER = "$secret"
 
 
@@ -75,6 +82,19 @@ def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any
     return body
 
 
+T = TypeVar("T", bound="DeclaredInputs")
+
+
+@dataclass(frozen=True)
+class CheckedInputs(Generic[T]):
+    """What ``check()`` learnt: the known inputs (None when invalid), the problems, and the
+    paths of the values the engine does not know yet."""
+
+    inputs: T | None
+    problems: list[tuple[str, str]]
+    unknown: list[UnknownPath]
+
+
 class DeclaredInputs(BaseModel):
     """What every palfleet resource declares: a readable spec with secret markers, the
     secret values apart, and which account to talk to (the resource's inputs, minus
@@ -94,33 +114,55 @@ class DeclaredInputs(BaseModel):
         return cls.model_validate(restore_integers(fields))
 
     @classmethod
-    def checked(cls, props: dict[str, Any]) -> tuple[Self | None, list[tuple[str, str]]]:
-        """For ``check()``: the inputs, or (property, reason) for each bad or unknown input.
+    def checked(cls, props: dict[str, Any]) -> CheckedInputs[Self]:
+        """For ``check()``: the known inputs, and (property, reason) for each bad input.
 
         ``from_props`` tolerates keys it does not know (outputs, older states); a program
-        that passes an unknown input should hear about it instead.
+        that passes an unknown input should hear about it instead. Values the engine does not
+        know yet (a preview) are left out of the validation, never reported.
         """
+        known, holes = split_unknowns(props)
         problems = [
             (key, f"unknown input {key!r}; expected one of: {', '.join(sorted(cls.model_fields))}")
             for key, value in sorted(props.items())
             if key != PROVIDER_KEY and value is not None and key not in cls.model_fields
         ]
+        # A required input that is unknown as a whole gets a stand-in of its type.
+        for name, field in cls.model_fields.items():
+            if field.is_required() and (name,) in holes:
+                known[name] = {} if name == "spec" else ""
         try:
-            inputs = cls.from_props(props)
+            inputs = cls.from_props(known)
         except ValidationError as exc:
             problems += [
                 (".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
                 for err in exc.errors(include_input=False)
+                if not touches(tuple(err["loc"]), holes)
             ]
-            return None, problems
-        return (None if problems else inputs), problems
+            return CheckedInputs(None, problems, holes)
+        return CheckedInputs(None if problems else inputs, problems, holes)
+
+    def setting_changes(self, new: DeclaredInputs) -> list[str]:
+        """Inputs of ``new`` other than the remote object's content (``spec``, ``secrets``,
+        attachments) whose values differ here: where and how the provider talks (API URL, key
+        name, adoption, force). A change of these alone rewrites the stored outputs and sends
+        nothing; left out of the diff, the engine would keep the old values for refresh and
+        destroy."""
+        names = set(type(new).model_fields) - CONTENT_FIELDS
+        return sorted(name for name in names if getattr(self, name, None) != getattr(new, name))
 
     def body(self) -> dict[str, Any]:
         """The API body, with secret values in place (never log or render this)."""
         return with_secrets(self.spec, self.secrets)
 
-    def missing_secrets(self) -> list[str]:
-        return sorted(p for p in secret_pointers(self.spec) if p not in self.secrets)
+    def missing_secrets(self, unknown: Sequence[UnknownPath] = ()) -> list[str]:
+        """Secret markers with no value; a value the engine does not know yet is not missing."""
+        if ("secrets",) in unknown:
+            return []
+        pending = {str(path[1]) for path in unknown if len(path) == 2 and path[0] == "secrets"}
+        return sorted(
+            p for p in secret_pointers(self.spec) if p not in self.secrets and p not in pending
+        )
 
 
 class PalInputs(DeclaredInputs):

@@ -8,7 +8,7 @@ merge PATCH, ``read`` refreshes with drift, ``delete`` treats "already gone" as 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import pulumi
@@ -29,12 +29,14 @@ from pal_provider.declaration.findings import Report
 from pal_provider.declaration.models import ToolSpec
 from pal_provider.declaration.tool_rules import check_registry_tool
 from pal_provider.provider.connection import MissingCredentials, client_for
-from pal_provider.provider.reconcile import ReconcileError
-from pal_provider.provider.resource_props import declared_props, with_secret_outputs
+from pal_provider.provider.failures import ReconcileError, quiet_tracebacks, reported_as
+from pal_provider.provider.resource_props import declared_props, resource_options
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, SECRET_MARKER
 from pal_provider.provider.tool_reconcile import ToolReconciler, declared_differences
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
+from pal_provider.provider.unknowns import Path as UnknownPath
+from pal_provider.provider.unknowns import contains_unknown, path_of, touches
 
 TOOL_MODULE = "tavus"
 TOOL_TYPE_NAME = "Tool"
@@ -58,23 +60,27 @@ def _as_declaration(value: Any) -> Any:
     return value
 
 
-def check_tool_spec(inputs: ToolInputs) -> list[tuple[str, str]]:
-    """(path, reason) for every error the declaration rules find, plus unset secrets."""
+def check_tool_spec(
+    inputs: ToolInputs, unknown: Sequence[UnknownPath] = ()
+) -> list[tuple[str, str]]:
+    """(path, reason) for every error the declaration rules find in the known part of the
+    spec, plus unset secrets."""
     try:
         spec = ToolSpec.model_validate(_as_declaration(inputs.spec))
     except ValidationError as exc:
         return [
             (".".join(str(p) for p in err["loc"]) or "spec", err["msg"])
             for err in exc.errors(include_input=False)
+            if not touches(("spec", *err["loc"]), unknown)
         ]
     report = Report(None)
     check_registry_tool(report, inputs.logical_name, spec)
     problems = [
         (f.path, f"{f.message} ({f.fix})" if f.fix else f.message)
         for f in report.findings
-        if f.severity == "error"
+        if f.severity == "error" and not touches(("spec", *path_of(f.path)), unknown)
     ]
-    for pointer in inputs.missing_secrets():
+    for pointer in inputs.missing_secrets(unknown):
         problems.append(
             (
                 pointer.lstrip("/").replace("/", "."),
@@ -92,24 +98,32 @@ class ToolProvider(ResourceProvider):
     _settings: ProviderSettings | None
 
     def configure(self, req: ConfigureRequest) -> None:
+        quiet_tracebacks()
         self._settings = ProviderSettings.from_configure(req.config)
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        inputs, problems = ToolInputs.checked(news)
-        if inputs is None:
-            return CheckResult(news, [CheckFailure(path, reason) for path, reason in problems])
-        failures = [
-            CheckFailure(f"spec.{path}" if path else "spec", reason)
-            for path, reason in check_tool_spec(inputs)
-        ]
+        checked = ToolInputs.checked(news)
+        failures = [CheckFailure(path, reason) for path, reason in checked.problems]
+        if checked.inputs is not None:
+            failures += [
+                CheckFailure(f"spec.{path}" if path else "spec", reason)
+                for path, reason in check_tool_spec(checked.inputs, checked.unknown)
+            ]
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        old = ToolOutputs.from_props(olds)
-        new = ToolInputs.from_props(_props(news))
+        """Never raises; an unknown input or an unreadable stored state counts as a change.
+        A new name is a new tool (names are the tools' identity in the account)."""
+        try:
+            if contains_unknown(news):
+                return DiffResult(changes=True, replaces=[], delete_before_replace=True)
+            old = ToolOutputs.from_props(olds)
+            new = ToolInputs.from_props(_props(news))
+        except Exception:
+            return DiffResult(changes=True, replaces=[], delete_before_replace=True)
         replaces = ["logical_name"] if old.logical_name != new.logical_name else []
-        changed = bool(declared_differences(old, new)) or bool(replaces)
-        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=bool(replaces))
+        changed = bool(declared_differences(old, new) or old.setting_changes(new) or replaces)
+        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         inputs = ToolInputs.from_props(_props(props))
@@ -119,7 +133,13 @@ class ToolProvider(ResourceProvider):
     def update(self, tool_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         old = ToolOutputs.from_props(_props(olds))
         new = ToolInputs.from_props(_props(news))
-        outputs = self._run(new, lambda r: r.update(tool_id, old, new))
+        if not declared_differences(old, new):
+            # Only settings changed (API URL, key name): nothing to send.
+            outputs = ToolOutputs(
+                **new.model_dump(), tool_id=tool_id, created_at=old.created_at, adopted=old.adopted
+            )
+        else:
+            outputs = self._run(new, lambda r: r.update(tool_id, old, new))
         return UpdateResult(outputs.model_dump(exclude_none=True))
 
     def read(self, tool_id: str, props: dict[str, Any]) -> ReadResult:
@@ -136,13 +156,12 @@ class ToolProvider(ResourceProvider):
 
     def _run(self, inputs: ToolInputs, action: Callable[[ToolReconciler], T]) -> T:
         settings = getattr(self, "_settings", None) or ProviderSettings.from_configure(None)
-        try:
-            client = client_for(inputs.api_base_url, inputs.api_key_config, settings)
+        with reported_as(f"tool {inputs.logical_name!r}"):
+            try:
+                client = client_for(inputs.api_base_url, inputs.api_key_config, settings)
+            except MissingCredentials as exc:
+                raise ReconcileError(str(exc)) from None
             return action(ToolReconciler(client))
-        except MissingCredentials as exc:
-            raise ReconcileError(f"tool {inputs.logical_name!r}: {exc}") from None
-        except ReconcileError as exc:
-            raise ReconcileError(f"tool {inputs.logical_name!r}: {exc}") from None
 
 
 class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
@@ -167,7 +186,7 @@ class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
             "created_at": None,
             "adopted": None,
         }
-        super().__init__(ToolProvider(), name, props, with_secret_outputs(opts))
+        super().__init__(ToolProvider(), name, props, resource_options(opts))
 
 
 __all__ = [

@@ -20,7 +20,7 @@ from pal_provider.declaration.tool_definition import (
     canonical_tool,
     definition_differences,
 )
-from pal_provider.provider.reconcile import ReconcileError
+from pal_provider.provider.failures import ReconcileError
 from pal_provider.provider.state import SECRET_MARKER, secret_pointers, unescape_pointer_token
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 
@@ -152,12 +152,32 @@ class ToolReconciler:
         return self._outputs(inputs, {**live, "tool_id": tool_id}, adopted=old.adopted)
 
     def delete(self, tool_id: str, old: ToolOutputs) -> None:
-        if old.adopted:
-            return  # it existed before palfleet met it: leave it to its other users
+        """Delete the tool; one palfleet adopted is kept while PALs outside the fleet use it.
+
+        The fleet's own PALs are gone or detached by now (they depend on the tool, so the engine
+        deletes or updates them first). An adopted tool nobody uses any more is deleted too: it
+        may well be the leftover of palfleet's own interrupted create.
+        """
+        if old.adopted and self._users(tool_id) != []:
+            return
         try:
             self._client.delete_tool_if_exists(tool_id)
         except PalApiError as exc:
             raise ReconcileError(f"delete failed: {exc}") from None
+
+    def _users(self, tool_id: str) -> list[str] | None:
+        """Ids of the user PALs that have the tool attached (None: cannot tell)."""
+        try:
+            users = []
+            for pal in self._client.iter_pals(pal_type="user"):
+                attached = pal.get("tool_ids")
+                if not isinstance(attached, list):
+                    return None
+                if tool_id in attached:
+                    users.append(str(pal.get("pal_id")))
+            return users
+        except PalApiError:
+            return None
 
     # -- helpers ------------------------------------------------------------------------------
 

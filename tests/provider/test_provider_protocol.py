@@ -283,4 +283,9 @@ def test_credentials_come_from_the_server_configuration(
     assert error.method == "Create"
     assert "create failed" in error.reason and "401" in error.reason
     assert wrong_key not in error.details and TTS_SECRET not in error.details
-    assert pal_emulator.control.requests().count("POST", "/v2/pals") == 1
+    # The account was reached with the server's key (and refused it) before anything was posted.
+    assert pal_emulator.control.requests().count("GET", "/v2/pals") == 1
+    assert pal_emulator.control.requests().count("POST", "/v2/pals") == 0
+    # One line for the user: no traceback, no file path, no Python exception class.
+    assert error.details.count("\n") <= 1 and ".py" not in error.details
+    assert "Error" not in error.details.split(":")[0] and error.details.startswith("palfleet: ")

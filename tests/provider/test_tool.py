@@ -119,9 +119,17 @@ def test_masked_secret_shows_no_diff_but_a_changed_secret_is_applied(project: Pr
     assert writes(project) == []
 
 
-def test_an_identical_live_tool_is_adopted_and_kept_on_destroy(project: Project) -> None:
+def test_an_identical_live_tool_is_adopted_and_kept_on_destroy_while_others_use_it(
+    project: Project,
+) -> None:
     body = {"name": "log_mood", **copy.deepcopy(LOG_MOOD)}
     seeded = project.control.seed(tools=[body])["tools"][0]
+    outsider = {
+        "pal_name": "Outside the fleet",
+        "pipeline_mode": "echo",
+        "tool_ids": [seeded],
+    }
+    project.control.seed(pals=[outsider], validate=False)
     project.write(tool_fleet(log_mood=LOG_MOOD))
 
     result = project.up()
@@ -132,6 +140,19 @@ def test_an_identical_live_tool_is_adopted_and_kept_on_destroy(project: Project)
     assert result.resource("log_mood").outputs["adopted"] is True
     assert project.destroy().ok
     assert "log_mood" in project.live_tools()
+
+
+def test_an_adopted_tool_that_nothing_uses_any_more_is_deleted_on_destroy(
+    project: Project,
+) -> None:
+    """It may be the leftover of palfleet's own interrupted create: destroy leaves nothing."""
+    body = {"name": "log_mood", **copy.deepcopy(LOG_MOOD)}
+    project.control.seed(tools=[body])
+    project.write(tool_fleet(log_mood=LOG_MOOD))
+
+    assert project.up().ok
+    assert project.destroy().ok
+    assert "log_mood" not in project.live_tools()
 
 
 def test_a_live_tool_with_a_different_definition_is_a_clash_naming_both(

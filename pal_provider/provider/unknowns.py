@@ -1,0 +1,90 @@
+"""Values the engine does not know yet, as a dynamic provider receives them during a preview.
+
+In a preview, an input computed from another resource's output that does not exist yet (the id
+of a registry tool about to be created, say) reaches ``check`` and ``diff`` as an instance of
+``pulumi.output.Unknown``: the SDK's dynamic-provider server deserializes with
+``keep_unknowns=True`` (``pulumi/dynamic/__main__.py``: ``Check``/``Diff``;
+``pulumi/runtime/rpc.py``: ``deserialize_property``). The raw sentinel string ``rpc.UNKNOWN``
+counts too, for callers that did not go through the SDK.
+
+The provider validates what is known, never fails on what is not, and hands the inputs back
+untouched: ``rpc.serialize_property`` turns an ``Unknown`` back into the sentinel, so the engine
+keeps seeing it as unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+Path = tuple[str | int, ...]
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, Unknown) or (isinstance(value, str) and value == rpc.UNKNOWN)
+
+
+def contains_unknown(value: Any) -> bool:
+    if is_unknown(value):
+        return True
+    if isinstance(value, dict):
+        return any(contains_unknown(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_unknown(item) for item in value)
+    return False
+
+
+def split_unknowns(value: Any, prefix: Path = ()) -> tuple[Any, list[Path]]:
+    """``value`` without its unknown parts, and the paths where they were.
+
+    An unknown member of an object is left out; an unknown list element is left out too (the
+    elements after it move up, which is fine for the per-element rules validation applies).
+    """
+    if isinstance(value, dict):
+        known: dict[str, Any] = {}
+        paths: list[Path] = []
+        for key, item in value.items():
+            if is_unknown(item):
+                paths.append((*prefix, key))
+                continue
+            known[key], inner = split_unknowns(item, (*prefix, key))
+            paths += inner
+        return known, paths
+    if isinstance(value, list):
+        items: list[Any] = []
+        paths = []
+        for index, item in enumerate(value):
+            if is_unknown(item):
+                paths.append((*prefix, index))
+                continue
+            kept, inner = split_unknowns(item, (*prefix, index))
+            items.append(kept)
+            paths += inner
+        return items, paths
+    return value, []
+
+
+def dotted(path: Path) -> str:
+    return ".".join(str(part) for part in path)
+
+
+def path_of(dotted_path: str) -> Path:
+    """``layers.llm.tools[0].name`` or ``layers.llm.tools.0.name`` -> a path tuple."""
+    parts: list[str | int] = []
+    for token in dotted_path.replace("[", ".").replace("]", "").split("."):
+        if token:
+            parts.append(int(token) if token.isdigit() else token)
+    return tuple(parts)
+
+
+def touches(path: Path, unknown: Sequence[Path]) -> bool:
+    """Whether a finding at ``path`` may be caused by an unknown value: it lies inside one, or
+    is about an object or list that contains one (the unknown might satisfy the rule)."""
+    for hole in unknown:
+        shorter = min(len(path), len(hole))
+        if path[:shorter] == hole[:shorter]:
+            return True
+    return False
