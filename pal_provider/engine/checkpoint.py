@@ -18,7 +18,7 @@ import os
 import secrets as stdlib_secrets
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -29,7 +29,9 @@ from pal_provider.engine.property_paths import PropertyPath
 from pal_provider.engine.secrets import masked
 from pal_provider.engine.wire import SECRET_SIG, SIG_KEY
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
+_READABLE_VERSIONS = (1, 2)
+PROVIDER_TYPE = "pulumi:providers:pulumi-python"
 _VERIFIER_PLAINTEXT = b"palfleet-engine-checkpoint"
 _SCRYPT_N = 2**15
 _SCRYPT_R = 8
@@ -83,8 +85,29 @@ class ResourceState(BaseModel):
                 yield key, value
 
 
+OperationType = Literal["creating", "updating", "deleting"]
+
+
+class PendingOperation(BaseModel):
+    """A step that started and has not finished: written before the provider is called and
+    cleared after it answers (``pkg/backend/snapshot.go``: ``markOperationPending`` /
+    ``markOperationComplete``). Found in a checkpoint, it means the engine was interrupted."""
+
+    model_config = ConfigDict(frozen=True)
+
+    type: OperationType
+    resource: ResourceState
+
+
 class Snapshot(BaseModel):
-    """Everything the checkpoint holds: resources (dependencies first) and stack outputs."""
+    """Everything the checkpoint holds: resources (dependencies first), stack outputs, steps
+    interrupted while in flight, and the default dynamic provider's configuration.
+
+    ``provider`` is the state of ``pulumi:providers:pulumi-python::default``: its inputs are
+    the whole stack config at the last ``up`` (``deploy/target.go``: ``GetPackageConfig``
+    passes dynamic providers every key), which is what refresh and destroy configure the
+    provider with (``Deployment.EnsureProvider`` loads it from state, not from the program).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -93,6 +116,8 @@ class Snapshot(BaseModel):
     resources: tuple[ResourceState, ...] = ()
     outputs: dict[str, Any] = Field(default_factory=dict)
     secret_outputs: frozenset[str] = frozenset()
+    pending_operations: tuple[PendingOperation, ...] = ()
+    provider: ResourceState | None = None
 
     def by_urn(self) -> dict[str, ResourceState]:
         return {resource.urn: resource for resource in self.resources}
@@ -193,7 +218,7 @@ class Checkpoint:
             raise CheckpointError(
                 f"{self.path} is not a palfleet engine checkpoint: {error}"
             ) from error
-        if version != CHECKPOINT_VERSION:
+        if version not in _READABLE_VERSIONS:
             raise CheckpointError(f"{self.path}: unsupported checkpoint version {version!r}")
         fernet = self._cipher(salt)
         try:
@@ -203,19 +228,15 @@ class Checkpoint:
                 f"{self.path}: incorrect passphrase (PULUMI_CONFIG_PASSPHRASE does not match the "
                 "one this checkpoint was written with)"
             ) from error
-        resources = []
-        for raw in document.get("resources", []):
-            inputs, secret_inputs = self._decrypt_tree(fernet, raw.pop("inputs", {}))
-            outputs, secret_outputs = self._decrypt_tree(fernet, raw.pop("outputs", {}))
-            resources.append(
-                ResourceState(
-                    **raw,
-                    inputs=inputs,
-                    outputs=outputs,
-                    secret_inputs=secret_inputs,
-                    secret_outputs=secret_outputs,
-                )
+        resources = [self._read_resource(fernet, raw) for raw in document.get("resources", [])]
+        pending = [
+            PendingOperation(
+                type=raw["type"], resource=self._read_resource(fernet, raw["resource"])
             )
+            for raw in document.get("pending_operations", [])
+        ]
+        provider_raw = document.get("provider")
+        provider = self._read_resource(fernet, provider_raw) if provider_raw else None
         stack_outputs, secret_stack_outputs = self._decrypt_tree(
             fernet, document.get("outputs", {})
         )
@@ -225,21 +246,36 @@ class Checkpoint:
             resources=tuple(resources),
             outputs=stack_outputs,
             secret_outputs=secret_stack_outputs,
+            pending_operations=tuple(pending),
+            provider=provider,
         )
+
+    def _read_resource(self, fernet: Fernet, raw: dict[str, Any]) -> ResourceState:
+        raw = dict(raw)
+        inputs, secret_inputs = self._decrypt_tree(fernet, raw.pop("inputs", {}))
+        outputs, secret_outputs = self._decrypt_tree(fernet, raw.pop("outputs", {}))
+        return ResourceState(
+            **raw,
+            inputs=inputs,
+            outputs=outputs,
+            secret_inputs=secret_inputs,
+            secret_outputs=secret_outputs,
+        )
+
+    def _write_resource(self, fernet: Fernet, resource: ResourceState) -> dict[str, Any]:
+        raw = resource.model_dump(
+            mode="json", exclude={"inputs", "outputs", "secret_inputs", "secret_outputs"}
+        )
+        raw["inputs"] = self._encrypt_paths(fernet, resource.inputs, resource.secret_inputs)
+        raw["outputs"] = self._encrypt_paths(fernet, resource.outputs, resource.secret_outputs)
+        return raw
 
     def save(self, snapshot: Snapshot) -> None:
         if self._salt is None and self.path.is_file():
             self.load()  # adopt the existing salt (and check the passphrase) before rewriting
         salt = self._salt if self._salt is not None else stdlib_secrets.token_bytes(16)
         fernet = self._cipher(salt)
-        resources = []
-        for resource in snapshot.resources:
-            raw = resource.model_dump(
-                mode="json", exclude={"inputs", "outputs", "secret_inputs", "secret_outputs"}
-            )
-            raw["inputs"] = self._encrypt_paths(fernet, resource.inputs, resource.secret_inputs)
-            raw["outputs"] = self._encrypt_paths(fernet, resource.outputs, resource.secret_outputs)
-            resources.append(raw)
+        resources = [self._write_resource(fernet, resource) for resource in snapshot.resources]
         document = {
             "version": CHECKPOINT_VERSION,
             "kind": "palfleet-engine-checkpoint",
@@ -253,8 +289,16 @@ class Checkpoint:
             },
             "resources": resources,
             "outputs": self._encrypt_paths(fernet, snapshot.outputs, snapshot.secret_outputs),
+            "pending_operations": [
+                {"type": op.type, "resource": self._write_resource(fernet, op.resource)}
+                for op in snapshot.pending_operations
+            ],
+            "provider": (
+                self._write_resource(fernet, snapshot.provider) if snapshot.provider else None
+            ),
         }
-        self._write_atomically(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        # Compact: the file is rewritten at every step, so size is time.
+        self._write_atomically(json.dumps(document, separators=(",", ":")) + "\n")
 
     def _write_atomically(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

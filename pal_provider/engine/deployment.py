@@ -1,20 +1,31 @@
 """The step logic of one engine operation: what Pulumi's deployment executor does per resource.
 
-Per registered resource (``up`` / ``preview``), in the engine's order:
+Per registered resource (``up`` / ``preview``), in the engine's order
+(``pkg/resource/deploy/step_generator.go``: ``generateSteps``, ``diff``, ``continueStepsFromDiff``):
 
-1. ``Check(urn, olds=previous inputs, news=program inputs)``; failures stop this resource;
-2. if the resource is in the checkpoint: ``Diff(id, urn, olds=previous outputs, news=checked
-   inputs, old_inputs=previous inputs)``; ``DIFF_NONE`` -> same; ``replaces`` -> replace
-   (delete-then-create when ``deleteBeforeReplace``, else create-then-delete); ``DIFF_UNKNOWN``
-   (a provider without ``diff``) -> the engine compares old and new inputs itself;
-3. ``up`` only: ``Create`` / ``Update``; outputs are re-marked secret (see
-   :mod:`pal_provider.engine.secrets`) and the checkpoint is saved after every step, like
-   Pulumi's incremental checkpoints.
+1. not in ``--target``: an existing resource keeps its old state (a same step), a new one is
+   not created (``NewSkippedCreateStep``);
+2. ``Check(urn, olds=previous inputs, news=program inputs)``; in a preview the inputs may hold
+   unknowns (the sentinel string; the SDK's server hands the provider ``Unknown`` objects);
+3. if the resource is in the checkpoint: in ``--replace``, a replacement blamed on ``id``
+   without calling Diff (``isTargetedReplace``); otherwise ``Diff(id, urn, olds=previous
+   outputs, news=checked inputs, old_inputs=previous inputs)``: ``DIFF_NONE`` -> same,
+   ``replaces`` -> replace, ``DIFF_UNKNOWN`` -> the engine compares old and new inputs itself
+   (``diffResource``). A replacement deletes first when the resource option says so, else when
+   the provider says so (``goal.DeleteBeforeReplace`` wins over ``diff.DeleteBeforeReplace``);
+4. ``up`` only: ``Create`` / ``Update`` / ``Delete``, each recorded as a pending operation in
+   the checkpoint before the provider is called and cleared after it answers
+   (``pkg/backend/snapshot.go``: ``markOperationPending``); a same step writes nothing unless
+   the state changed (``sameSnapshotMutation.mustWrite``). In a preview a dynamic provider is
+   never asked to create or update (``provider_plugin.go``: ``Create`` returns the inputs as
+   state when the provider does not support preview), so the program sees the inputs, and
+   unknown ids and outputs, for resources that would change.
 
-After the program: resources in the checkpoint that it did not register are deleted, dependents
-first -- but only when the program itself succeeded (Pulumi performs no deletes after a program
-error). A failed resource answers the SDK with ``Result.FAIL`` so its outputs resolve as absent
-and the program carries on; resources whose inputs depend on a failed resource are skipped.
+Failures: in ``up`` the first failed step cancels the run: steps in flight finish, no new step
+starts, nothing is deleted (``step_executor.go``: ``cancelDueToError``); with
+``continue_on_error`` the run goes on and only dependents of a failure are skipped. A preview
+reports every failure. After the program, resources in the checkpoint that it did not register
+are deleted, dependents first, only when the program succeeded and nothing failed.
 """
 
 from __future__ import annotations
@@ -22,12 +33,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pulumi.runtime.proto import resource_pb2
 
 from pal_provider.engine import property_paths
-from pal_provider.engine.checkpoint import Checkpoint, ResourceState, Snapshot
+from pal_provider.engine.checkpoint import (
+    Checkpoint,
+    OperationType,
+    PendingOperation,
+    ResourceState,
+    Snapshot,
+)
 from pal_provider.engine.property_paths import PropertyPath
 from pal_provider.engine.provider_host import (
     PROVIDER_KEY,
@@ -50,6 +68,17 @@ Mode = Literal["preview", "up", "refresh", "destroy"]
 HostGetter = Callable[[], ProviderHost]
 
 STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+@dataclass(frozen=True)
+class DeploymentOptions:
+    """The CLI's flags that change how steps are generated and executed."""
+
+    continue_on_error: bool = False
+    targets: frozenset[str] = frozenset()
+    replace: frozenset[str] = frozenset()
+    parallelism: int = 4
+    provider: ResourceState | None = field(default=None)
 
 
 class _StepFailed(Exception):
@@ -123,18 +152,30 @@ class Deployment:
         checkpoint: Checkpoint | None,
         host: HostGetter,
         redactor: Redactor,
+        options: DeploymentOptions | None = None,
     ) -> None:
         self.mode = mode
         self.project = project
         self.stack = stack
+        self.options = options or DeploymentOptions()
         self.old = snapshot.by_urn()
         self.current: dict[str, ResourceState] = snapshot.by_urn()
         self.stack_outputs: dict[str, Any] = dict(snapshot.outputs)
         self.stack_output_secrets: frozenset[str] = snapshot.secret_outputs
+        self.previous_pending: tuple[PendingOperation, ...] = snapshot.pending_operations
+        # Pending creates of an earlier run stay until a refresh resolves them; the others are
+        # dropped by the next deployment (snapshot.go: Snap).
+        self.pending: list[PendingOperation] = [
+            op for op in snapshot.pending_operations if op.type == "creating"
+        ]
+        self.provider: ResourceState | None = self.options.provider or snapshot.provider
         self.stack_urn = ""
         self.registered: set[str] = set()
         self.failed: set[str] = set()
         self.steps: list[Step] = []
+        self.cancelled = False
+        self.not_started = 0
+        self.writes_count = 0
         self._checkpoint = checkpoint
         self._host = host
         self._redact = redactor
@@ -148,6 +189,11 @@ class Deployment:
 
     # bookkeeping -------------------------------------------------------------------------------
 
+    def cancel(self) -> None:
+        """Start no new step (Ctrl-C, or the first failure of an ``up``); steps in flight finish."""
+        with self._lock:
+            self.cancelled = True
+
     def _remember_secrets(self, state: ResourceState) -> None:
         self._redact.add(secret_strings(state.inputs, state.input_secret_paths))
         self._redact.add(secret_strings(state.outputs, state.output_secret_paths))
@@ -155,9 +201,13 @@ class Deployment:
     def _record(self, step: Step) -> None:
         with self._lock:
             self.steps.append(step)
+            if step.failed and self.writes and not self.options.continue_on_error:
+                self.cancelled = True
 
     def _store(self, state: ResourceState) -> None:
         with self._lock:
+            if self.current.get(state.urn) == state:
+                return  # an unchanged resource causes no write
             self.current[state.urn] = state
             self._save()
 
@@ -166,11 +216,30 @@ class Deployment:
             self.current.pop(urn, None)
             self._save()
 
+    def _begin(self, op: OperationType, state: ResourceState) -> PendingOperation:
+        pending = PendingOperation(type=op, resource=state)
+        with self._lock:
+            self.pending.append(pending)
+            self._save()
+        return pending
+
+    def _end(self, pending: PendingOperation, result: ResourceState | None = None) -> None:
+        """Clear a pending operation, storing the step's result with it in one write."""
+        with self._lock:
+            self.pending.remove(pending)
+            if result is not None:
+                self.current[result.urn] = result
+            self._save()
+
+    def save(self) -> None:
+        self._save()
+
     def _save(self) -> None:
         if not self.writes or self._checkpoint is None:
             return
         with self._lock:
             self._checkpoint.save(self.snapshot())
+            self.writes_count += 1
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -181,6 +250,8 @@ class Deployment:
                 resources=tuple(self.current[urn] for urn in order),
                 outputs=dict(self.stack_outputs),
                 secret_outputs=self.stack_output_secrets,
+                pending_operations=tuple(self.pending),
+                provider=self.provider,
             )
 
     def _failure_step(self, base: dict[str, Any], op: StepOp, error: BaseException) -> Step:
@@ -202,6 +273,12 @@ class Deployment:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         with self._lock:
             self.registered.add(urn)
+            if self.cancelled:
+                self.not_started += 1
+                self.failed.add(urn)
+                return resource_pb2.RegisterResourceResponse(
+                    urn=urn, result=resource_pb2.Result.FAIL
+                )
         base = {"urn": urn, "name": request.name, "type": request.type}
         old = self.old.get(urn)
         op: StepOp = "create" if old is None else "update"
@@ -225,14 +302,17 @@ class Deployment:
                 retain_on_delete=request.retainOnDelete,
                 delete_before_replace=request.deleteBeforeReplace,
             )
+            goal_dbr = request.deleteBeforeReplace if request.deleteBeforeReplaceDefined else None
             if not request.custom:
                 return self._register_component(state, old, base)
+            if self.options.targets and urn not in self.options.targets:
+                return self._untargeted(state, old, base)
             failed_dependencies = sorted(dependencies & self.failed)
             if failed_dependencies or (self.writes and contains_unknown(inputs)):
                 names = [urn.split("::")[-1] for urn in failed_dependencies]
                 reason = ", ".join(names) or "an input that is not known"
                 raise _Skipped(f"skipped: depends on failed {reason}")
-            result_state, op = self._register_custom(state, old, base)
+            result_state, op = self._register_custom(state, old, base, goal_dbr)
         except _Skipped as skipped:
             self._record(Step(**base, op="skip", error=str(skipped), old_id=old.id if old else ""))
             return self._fail(urn)
@@ -253,6 +333,22 @@ class Deployment:
             self.failed.add(urn)
         return resource_pb2.RegisterResourceResponse(urn=urn, result=resource_pb2.Result.FAIL)
 
+    def _untargeted(
+        self, state: ResourceState, old: ResourceState | None, base: dict[str, Any]
+    ) -> resource_pb2.RegisterResourceResponse:
+        """Outside ``--target``: the old state is kept as it was (inputs included); a resource
+        that does not exist yet is not created."""
+        if old is None:
+            self._record(Step(**base, op="skip", note="not created: not targeted"))
+            return self._fail(state.urn)
+        self._record(Step(**base, op="same", id=old.id, old_id=old.id))
+        return resource_pb2.RegisterResourceResponse(
+            urn=state.urn,
+            id=old.id,
+            object=plain_to_struct(old.outputs, old.output_secret_paths),
+            result=resource_pb2.Result.SUCCESS,
+        )
+
     def _register_component(
         self, state: ResourceState, old: ResourceState | None, base: dict[str, Any]
     ) -> resource_pb2.RegisterResourceResponse:
@@ -266,7 +362,11 @@ class Deployment:
         return resource_pb2.RegisterResourceResponse(urn=state.urn)
 
     def _register_custom(
-        self, state: ResourceState, old: ResourceState | None, base: dict[str, Any]
+        self,
+        state: ResourceState,
+        old: ResourceState | None,
+        base: dict[str, Any],
+        goal_dbr: bool | None,
     ) -> tuple[ResourceState, StepOp]:
         if PROVIDER_KEY not in state.inputs:
             raise _StepFailed(
@@ -293,14 +393,17 @@ class Deployment:
         keys: list[str] = []
         if old is not None:
             keys = changed_keys(old.inputs, new.inputs)
-            diff = host.diff(
-                old.id,
-                state.urn,
-                old.outputs,
-                new.inputs,
-                old_inputs=old.inputs,
-                secret_values=secrets_of_call,
-            )
+            if state.urn in self.options.replace:
+                diff = DiffOutcome(changes="some", replaces=["id"])
+            else:
+                diff = host.diff(
+                    old.id,
+                    state.urn,
+                    old.outputs,
+                    new.inputs,
+                    old_inputs=old.inputs,
+                    secret_values=secrets_of_call,
+                )
             op = self._op_from_diff(diff, keys)
         details: dict[str, Any] = {
             "changed_keys": keys if op != "same" else [],
@@ -310,11 +413,14 @@ class Deployment:
             details.update(
                 diffs=diff.diffs, detailed_diff=diff.detailed_diff, replaces=diff.replaces
             )
+        delete_first = (
+            goal_dbr if goal_dbr is not None else bool(diff and diff.delete_before_replace)
+        )
         if not self.writes:
             result = self._previewed(new, old, op)
         else:
             try:
-                result = self._apply(new, old, op, diff, secrets_of_call)
+                result = self._apply(new, old, op, delete_first, secrets_of_call)
             except _StepFailed as error:
                 error.op = op
                 raise
@@ -361,53 +467,78 @@ class Deployment:
             update={"id": id_, "outputs": outputs, "secret_outputs": _formatted(secrets)}
         )
 
+    def _create(self, new: ResourceState, secrets_of_call: set[str]) -> ResourceState:
+        pending = self._begin("creating", new)
+        try:
+            created = self._host().create(new.urn, new.inputs, secret_values=secrets_of_call)
+        except BaseException:
+            self._end(pending)
+            raise
+        result = self._with_outputs(new, created.id, created.outputs)
+        self._end(pending, result)
+        return result
+
+    def _delete_old(self, old: ResourceState, secrets_of_call: set[str]) -> None:
+        pending = self._begin("deleting", old)
+        try:
+            self._host().delete(
+                old.id,
+                old.urn,
+                old.outputs,
+                old_inputs=old.inputs,
+                secret_values=secret_strings(old.outputs, old.output_secret_paths)
+                | secrets_of_call,
+            )
+        except BaseException:
+            self._end(pending)
+            raise
+        with self._lock:
+            self.pending.remove(pending)
+            self._forget(old.urn)
+
     def _apply(
         self,
         new: ResourceState,
         old: ResourceState | None,
         op: StepOp,
-        diff: DiffOutcome | None,
+        delete_first: bool,
         secrets_of_call: set[str],
     ) -> ResourceState:
-        host = self._host()
         if op == "same" and old is not None:
+            # A same step keeps the ID and outputs and takes the new inputs (step.go: SameStep).
             return new.model_copy(
                 update={"id": old.id, "outputs": old.outputs, "secret_outputs": old.secret_outputs}
             )
         if op == "create" or old is None:
-            created = host.create(new.urn, new.inputs, secret_values=secrets_of_call)
-            return self._with_outputs(new, created.id, created.outputs)
+            return self._create(new, secrets_of_call)
         if op == "update":
-            outputs = host.update(
-                old.id,
-                new.urn,
-                old.outputs,
-                new.inputs,
-                old_inputs=old.inputs,
-                secret_values=secrets_of_call,
-            )
-            return self._with_outputs(new, old.id, outputs)
+            pending = self._begin("updating", old)
+            try:
+                outputs = self._host().update(
+                    old.id,
+                    new.urn,
+                    old.outputs,
+                    new.inputs,
+                    old_inputs=old.inputs,
+                    secret_values=secrets_of_call,
+                )
+            except BaseException:
+                self._end(pending)
+                raise
+            result = self._with_outputs(new, old.id, outputs)
+            self._end(pending, result)
+            return result
         if old.protect:
             raise _StepFailed(f"{new.name} is protected and would have to be replaced")
-        delete_first = bool(diff and diff.delete_before_replace) or new.delete_before_replace
-        old_secrets = secret_strings(old.outputs, old.output_secret_paths) | secrets_of_call
         if delete_first:
-            host.delete(
-                old.id, old.urn, old.outputs, old_inputs=old.inputs, secret_values=old_secrets
-            )
-            self._forget(old.urn)
-            created = host.create(new.urn, new.inputs, secret_values=secrets_of_call)
-            return self._with_outputs(new, created.id, created.outputs)
-        created = host.create(new.urn, new.inputs, secret_values=secrets_of_call)
-        result = self._with_outputs(new, created.id, created.outputs)
+            self._delete_old(old, secrets_of_call)
+            return self._create(new, secrets_of_call)
+        result = self._create(new, secrets_of_call)
         try:
-            host.delete(
-                old.id, old.urn, old.outputs, old_inputs=old.inputs, secret_values=old_secrets
-            )
+            self._delete_old(old, secrets_of_call)
         except ProviderError as error:
-            self._store(result)
             raise _StepFailed(
-                f"replacement {created.id} created but deleting the old {old.id} failed "
+                f"replacement {result.id} created but deleting the old {old.id} failed "
                 f"(delete it by hand): {error}"
             ) from error
         return result
@@ -418,11 +549,14 @@ class Deployment:
             if request.urn == self.stack_urn or not self.stack_urn:
                 if self.writes:
                     outputs = drop_unknowns(outputs)
-                self.stack_outputs = outputs
-                self.stack_output_secrets = _formatted(
+                secret_paths = _formatted(
                     path for path in secrets if property_paths.exists(outputs, path)
                 )
                 self._redact.add(secret_strings(outputs, secrets))
+                if (outputs, secret_paths) == (self.stack_outputs, self.stack_output_secrets):
+                    return
+                self.stack_outputs = outputs
+                self.stack_output_secrets = secret_paths
                 self._save()
             elif request.urn in self.current and self.writes:
                 component = self.current[request.urn]
@@ -434,9 +568,18 @@ class Deployment:
 
     # deletion (up: removed resources; destroy: everything) --------------------------------------
 
+    def may_delete(self) -> bool:
+        """Deletes run only after a program that succeeded and steps that all did."""
+        return not self.cancelled and not any(step.failed for step in self.steps)
+
     def delete_unregistered(self) -> None:
         with self._lock:
-            doomed = [urn for urn in self.current if urn not in self.registered]
+            doomed = [
+                urn
+                for urn in self.current
+                if urn not in self.registered
+                and (not self.options.targets or urn in self.options.targets)
+            ]
         self.delete(doomed)
 
     def delete(self, urns: Iterable[str]) -> None:
@@ -445,6 +588,9 @@ class Deployment:
             order = [urn for urn in reversed(dependency_order(self.current)) if urn in doomed]
         blocked: set[str] = set()
         for urn in order:
+            if self.cancelled:
+                self.not_started += 1
+                continue
             state = self.current[urn]
             base = {"urn": urn, "name": state.name, "type": state.type, "old_id": state.id}
             dependents = sorted(
@@ -459,14 +605,9 @@ class Deployment:
                     raise _StepFailed(f"{state.name} is protected; unprotect it before deleting")
                 if self.writes:
                     if state.custom and state.id and not state.retain_on_delete:
-                        self._host().delete(
-                            state.id,
-                            urn,
-                            state.outputs,
-                            old_inputs=state.inputs,
-                            secret_values=secret_strings(state.outputs, state.output_secret_paths),
-                        )
-                    self._forget(urn)
+                        self._delete_old(state, set())
+                    else:
+                        self._forget(urn)
             except (_StepFailed, ProviderError) as error:
                 blocked.add(urn)
                 self._record(self._failure_step(base, "delete", error))
@@ -481,16 +622,39 @@ class Deployment:
 
     # refresh ---------------------------------------------------------------------------------
 
-    def refresh(self, parallelism: int = 4) -> None:
+    def resolve_pending_creates(self, clear: bool, imports: dict[str, str]) -> list[str]:
+        """What ``pulumi refresh`` does with the creates an interrupted run left pending
+        (``pkg/cmd/pulumi/operations/refresh.go``: ``--clear-pending-creates``,
+        ``--import-pending-creates URN ID``); other pending operations are simply dropped.
+        Returns the URNs still pending (the CLI asks about them interactively)."""
+        with self._lock:
+            kept: list[PendingOperation] = []
+            for op in self.pending:
+                if op.type != "creating":
+                    continue
+                if op.resource.urn in imports:
+                    imported = op.resource.model_copy(
+                        update={"id": imports[op.resource.urn], "outputs": dict(op.resource.inputs)}
+                    )
+                    self.current[imported.urn] = imported
+                elif not clear:
+                    kept.append(op)
+            self.pending = kept
+            self._save()
+            return [op.resource.urn for op in kept]
+
+    def refresh(self) -> None:
         with self._lock:
             targets = [s for s in self.current.values() if s.custom and s.id]
         if not targets:
             return
         host = self._host()
 
-        def read(state: ResourceState) -> ReadOutcome | ProviderError:
+        def read(state: ResourceState) -> tuple[ReadOutcome | ProviderError, DiffOutcome | None]:
+            if self.cancelled:
+                return ProviderError("Read", "CANCELLED", "not started: cancelled"), None
             try:
-                return host.read(
+                outcome = host.read(
                     state.id,
                     state.urn,
                     state.outputs,
@@ -498,15 +662,39 @@ class Deployment:
                     secret_values=secret_strings(state.outputs, state.output_secret_paths)
                     | secret_strings(state.inputs, state.input_secret_paths),
                 )
+                return outcome, self._refresh_diff(state, outcome)
             except ProviderError as error:
-                return error
+                return error, None
 
-        with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        with ThreadPoolExecutor(max_workers=self.options.parallelism) as pool:
             outcomes = list(pool.map(read, targets))
-        for state, outcome in zip(targets, outcomes, strict=True):
-            self._apply_read(state, outcome)
+        for state, (outcome, diff) in zip(targets, outcomes, strict=True):
+            self._apply_read(state, outcome, diff)
 
-    def _apply_read(self, state: ResourceState, outcome: ReadOutcome | ProviderError) -> None:
+    def _refresh_diff(self, state: ResourceState, outcome: ReadOutcome) -> DiffOutcome | None:
+        """The diff an ``up`` of an unchanged program would see after this refresh, computed by
+        the provider (step.go: RefreshStep.Apply calls diffResource with the refreshed inputs and
+        outputs as the olds and the old inputs as the news)."""
+        if not outcome.id:
+            return None
+        inputs = outcome.inputs if outcome.inputs is not None else state.inputs
+        if inputs == state.inputs and outcome.outputs == state.outputs:
+            return DiffOutcome(changes="none")
+        return self._host().diff(
+            outcome.id,
+            state.urn,
+            outcome.outputs,
+            state.inputs,
+            old_inputs=inputs,
+            secret_values=secret_strings(state.inputs, state.input_secret_paths),
+        )
+
+    def _apply_read(
+        self,
+        state: ResourceState,
+        outcome: ReadOutcome | ProviderError,
+        diff: DiffOutcome | None,
+    ) -> None:
         base = {"urn": state.urn, "name": state.name, "type": state.type, "old_id": state.id}
         if isinstance(outcome, ProviderError):
             self._record(self._failure_step(base, "read-same", outcome))
@@ -529,15 +717,19 @@ class Deployment:
                 "secret_outputs": _formatted(property_paths.outermost(outputs_secrets)),
             }
         )
+        self._remember_secrets(refreshed)
+        self._store(refreshed)
+        changed = diff is not None and (
+            diff.changes == "some"
+            or (diff.changes == "unknown" and changed_keys(refreshed.inputs, state.inputs))
+        )
+        if not changed and refreshed.id == state.id:
+            self._record(Step(**base, op="read-same", id=state.id))
+            return
         keys = sorted(
             set(changed_keys(state.outputs, refreshed.outputs))
             | set(changed_keys(state.inputs, refreshed.inputs))
         )
-        if not keys and refreshed.id == state.id:
-            self._record(Step(**base, op="read-same", id=state.id))
-            return
-        self._remember_secrets(refreshed)
-        self._store(refreshed)
         self._record(
             Step(
                 **base,

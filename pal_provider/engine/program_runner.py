@@ -24,6 +24,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
+import pulumi
 from google.protobuf import empty_pb2
 from pulumi.runtime import config as runtime_config
 from pulumi.runtime import settings as runtime_settings
@@ -71,8 +72,13 @@ def run_program(
     monitor: Any,
     engine: DiagnosticsEngine,
     redact: Callable[[str], str],
+    on_interrupt: Callable[[], None] = lambda: None,
 ) -> str | None:
-    """Run the project's program to completion; the program's error (redacted) or ``None``."""
+    """Run the project's program to completion; the program's error (redacted) or ``None``.
+
+    Ctrl-C while it runs calls ``on_interrupt`` (the deployment starts no new step) and waits
+    for the steps in flight; a second Ctrl-C propagates.
+    """
     outcome: list[str | None] = []
 
     def body() -> None:
@@ -116,7 +122,11 @@ def run_program(
                 target=contextvars.Context().run, args=(body,), name="pulumi-program"
             )
             thread.start()
-            thread.join()
+            try:
+                thread.join()
+            except KeyboardInterrupt:
+                on_interrupt()
+                thread.join()
         finally:
             os.chdir(previous_cwd)
             if project_path in sys.path:
@@ -125,6 +135,10 @@ def run_program(
 
 
 def _describe(error: BaseException) -> str:
+    """A ``pulumi.RunError`` is shown as its message alone, as the CLI's language host does;
+    anything else as an unhandled exception with where it happened."""
+    if isinstance(error, pulumi.RunError):
+        return str(error)
     frames = traceback.extract_tb(error.__traceback__)
     program_frames = [frame for frame in frames if "site-packages" not in frame.filename]
     where = ""

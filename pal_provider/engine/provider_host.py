@@ -10,7 +10,12 @@ What the server does (``pulumi/dynamic/__main__.py``, SDK 3.x):
   and calls ``provider.configure(ConfigureRequest(Config(config, get_project())))`` with the config
   stored by ``Configure``; ``get_project()`` is ``PULUMI_PROJECT`` from the environment;
 * any exception in Check/Diff/Create/Read/Update/Delete aborts the call with
-  ``StatusCode.UNKNOWN`` and the server-side traceback as details.
+  ``StatusCode.UNKNOWN`` and ``traceback.format_exc()`` as details (``_abort_with_traceback``),
+  which the CLI prints as the resource's error; the stand-in shows them the same way.
+
+The server dies with the process that started it (``PR_SET_PDEATHSIG``), also when that process
+is killed: the PDEATHSIG fires when the *thread* that started it ends, so the engine starts its
+host on the thread that runs the whole operation.
 
 The host therefore starts the server with ``PYTHONPATH`` covering the project directory (so the
 provider module the blob references by name is importable) and ``PULUMI_PROJECT`` set, sends
@@ -22,8 +27,10 @@ so share one host only between engines whose provider configuration is the same.
 from __future__ import annotations
 
 import collections
+import ctypes
 import os
 import selectors
+import signal
 import subprocess
 import sys
 import threading
@@ -141,6 +148,8 @@ class ProviderHost:
         self._channel: grpc.Channel | None = None
         self._stub: provider_pb2_grpc.ResourceProviderStub | None = None
         self._output: collections.deque[str] = collections.deque(maxlen=200)
+        self._messages: list[str] = []
+        self._messages_lock = threading.Lock()
         self._start_lock = threading.Lock()
 
     # lifecycle -----------------------------------------------------------------------------
@@ -179,6 +188,7 @@ class ProviderHost:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
+                preexec_fn=_die_with_parent,
             )
             try:
                 port = self._read_port(self._process)
@@ -244,19 +254,31 @@ class ProviderHost:
                         f"port:\n{stderr[-4000:]}"
                     )
                 line += chunk
-        for stream in (process.stdout, process.stderr):
-            threading.Thread(target=self._drain, args=(stream,), daemon=True).start()
+        threading.Thread(target=self._drain, args=(process.stdout, False), daemon=True).start()
+        threading.Thread(target=self._drain, args=(process.stderr, True), daemon=True).start()
         try:
             return int(line.strip())
         except ValueError as error:
             raise ProviderStartError(f"unexpected first line from the server: {line!r}") from error
 
-    def _drain(self, stream: IO[bytes]) -> None:
+    def _drain(self, stream: IO[bytes], diagnostics: bool) -> None:
         try:
             for raw in iter(stream.readline, b""):
-                self._output.append(raw.decode(errors="replace").rstrip("\n"))
+                line = raw.decode(errors="replace").rstrip("\n")
+                self._output.append(line)
+                if diagnostics and line.strip():
+                    with self._messages_lock:
+                        self._messages.append(line)
         except (OSError, ValueError):
             return
+
+    def take_messages(self) -> list[str]:
+        """What the provider wrote to stderr since the last call (its ``pulumi.log`` warnings):
+        the CLI shows a plugin's stderr as diagnostics (``pkg/resource/plugin/plugin.go``,
+        ``runtrace``). Redacted."""
+        with self._messages_lock:
+            taken, self._messages = self._messages, []
+        return [self._redact(line) for line in taken]
 
     def _configure(self) -> None:
         request = provider_pb2.ConfigureRequest(
@@ -429,6 +451,19 @@ class ProviderHost:
             timeout=self._call_timeout,
         )
         self._call("Delete", request, secret_values)
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed when the process that started us dies, SIGKILL
+    included, so no provider server outlives its engine (Linux ``PR_SET_PDEATHSIG``)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _name_and_type(urn: str) -> tuple[str, str]:

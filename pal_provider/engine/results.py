@@ -87,6 +87,7 @@ class Step(BaseModel):
     changed_paths: list[str] = Field(default_factory=list)
     check_failures: list[CheckFailure] = Field(default_factory=list)
     error: str | None = None
+    note: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -112,10 +113,27 @@ class RunResult(BaseModel):
     secret_outputs: frozenset[str] = frozenset()
     diagnostics: list[str] = Field(default_factory=list)
     resources: dict[str, ResourceState] = Field(default_factory=dict)
+    # Registrations the engine did not start because the run was cancelled (first failure of
+    # an ``up``, or Ctrl-C), and operations left pending in the checkpoint.
+    not_started: int = 0
+    cancelled: bool = False
+    pending_operations: list[str] = Field(default_factory=list)
+    # The operations before this one in the same command (``up`` previews first).
+    preceded_by: list[RunResult] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not any(step.failed for step in self.steps)
+        return (
+            not self.errors
+            and not self.cancelled
+            and not any(step.failed for step in self.steps)
+            and all(earlier.ok for earlier in self.preceded_by)
+        )
+
+    @property
+    def preview(self) -> RunResult | None:
+        """The preview that ``up`` ran first (None with ``skip_preview``, or for other operations)."""
+        return next((r for r in self.preceded_by if r.operation == "preview"), None)
 
     @property
     def exit_code(self) -> int:
@@ -179,6 +197,8 @@ class RunResult(BaseModel):
                     lines.append(f"       error: {failure.property}: {failure.reason}")
                 if step.error and not step.check_failures:
                     lines.append(f"       error: {step.error}")
+                if step.note:
+                    lines.append(f"       note: {step.note}")
         if self.outputs:
             lines.append("")
             lines.append("Outputs:")
@@ -205,11 +225,20 @@ class RunResult(BaseModel):
             lines.append(f"    {symbol} {count} {words.get(op, op)}")
         if not self.steps:
             lines.append("    (none)")
+        if self.not_started:
+            lines.append(f"    {self.not_started} not started (the run was cancelled)")
+        if self.pending_operations:
+            lines.append("")
+            lines.append("Pending operations left in the checkpoint:")
+            lines.extend(f"    * {entry}" for entry in self.pending_operations)
         if self.errors or self.failures:
             lines.append("")
             lines.append(f"{len(self.failures)} resource(s) failed, {len(self.errors)} error(s)")
             lines.extend(f"    error: {error}" for error in self.errors)
-        return "\n".join(lines)
+        text = "\n".join(lines)
+        if self.preceded_by:
+            text = "\n\n".join([*(earlier.render() for earlier in self.preceded_by), text])
+        return text
 
 
 _MAX_PATHS_SHOWN = 6
@@ -220,3 +249,6 @@ def _diff_summary(step: Step) -> str:
     shown = ", ".join(paths[:_MAX_PATHS_SHOWN])
     more = len(paths) - _MAX_PATHS_SHOWN
     return f"{shown}, +{more} more" if more > 0 else shown
+
+
+RunResult.model_rebuild()

@@ -60,7 +60,7 @@ def test_no_secret_value_appears_in_the_file(tmp_path: Path) -> None:
 
     for secret in (SECRET, NESTED_SECRET, "tok-1"):
         assert secret.encode() not in raw
-    assert b"visible-value" in raw and b'"model": "m"' in raw
+    assert b"visible-value" in raw and b'"model":"m"' in raw
     document = json.loads(raw)
     assert document["resources"][0]["inputs"]["layers"]["llm"]["api_key"]["ciphertext"]
 

@@ -174,35 +174,62 @@ def test_refresh_drops_a_resource_deleted_out_of_band_and_up_recreates_it(
     assert result.resource("book").inputs["shelf_id"] == result.resource("shelf").id
 
 
-def test_check_failure_is_reported_and_dependents_are_skipped(make_engine: EngineFactory) -> None:
+def test_a_check_failure_fails_the_preview_that_up_runs_first_and_nothing_is_written(
+    make_engine: EngineFactory, checkpoint_path: Path
+) -> None:
     result = make_engine(shelfLabel="").up()
 
-    shelf = result.step("shelf")
+    preview = result.preview
+    assert preview is not None
+    shelf = preview.step("shelf")
     assert [(f.property, f.reason) for f in shelf.check_failures] == [
         ("title", "title must not be empty")
     ]
-    assert result.step("book").op == "skip"
-    assert result.exit_code == 1
-    assert result.resources == {}
+    assert preview.step("book").op == "skip"
+    assert result.steps == [] and result.exit_code == 1
+    assert result.errors[-1] == "the preview failed, so nothing was changed"
+    assert result.resources == {} and not checkpoint_path.exists()
     assert "error: title: title must not be empty" in result.render()
 
 
-def test_provider_exception_fails_only_that_resource_and_is_redacted(
-    make_engine: EngineFactory,
-) -> None:
+def test_the_first_failed_step_cancels_the_run(make_engine: EngineFactory) -> None:
+    """step_executor.go: an error cancels the deployment; no new step starts, nothing is
+    deleted. The book depends on the shelf, so it is never registered with a known input."""
     failed_shelf = make_engine(shelfFailOn="create").up()
-    failed_book = make_engine(bookFailOn="create").up()
 
     error = failed_shelf.step("shelf").error or ""
     assert "planted create failure" in error
     assert PASSWORD not in error and "[secret]" in error
     assert PASSWORD not in failed_shelf.render()
+    assert [step.name for step in failed_shelf.steps] == ["shelf"]
+    assert failed_shelf.not_started == 1 and failed_shelf.cancelled
+    assert "1 not started (the run was cancelled)" in failed_shelf.render()
+    assert failed_shelf.exit_code == 1
+
+
+def test_continue_on_error_skips_only_the_dependents_of_a_failure(
+    make_engine: EngineFactory,
+) -> None:
+    failed_shelf = make_engine(shelfFailOn="create").up(continue_on_error=True)
+    failed_book = make_engine(bookFailOn="create").up(continue_on_error=True)
+
     assert failed_shelf.step("book").op == "skip"
     assert failed_book.step("shelf").op == "create" and not failed_book.step("shelf").failed
     assert "planted create failure" in (failed_book.step("book").error or "")
     assert "book_id" not in failed_book.outputs and failed_book.outputs["shelf_id"]
     assert [r.name for r in failed_book.resources.values()] == ["shelf"]
     assert failed_book.exit_code == 1
+
+
+def test_no_deletes_after_a_failed_step(make_engine: EngineFactory, records_dir: Path) -> None:
+    created = make_engine().up()
+    book_id = created.resource("book").id
+
+    result = make_engine(withBook="false", shelfLabel="x", shelfFailOn="update").up()
+
+    assert result.step("shelf").failed
+    assert book_id in {r.id for r in result.resources.values()}
+    assert (records_dir / f"{book_id}.json").exists()
 
 
 def test_failed_update_keeps_the_previous_state(make_engine: EngineFactory) -> None:
@@ -212,6 +239,7 @@ def test_failed_update_keeps_the_previous_state(make_engine: EngineFactory) -> N
 
     assert result.step("book").op == "update" and result.step("book").failed
     assert result.resource("book").inputs["title"] == before.inputs["title"]
+    assert result.pending_operations == []
 
 
 def test_program_error_is_reported_and_nothing_is_deleted(
@@ -222,7 +250,10 @@ def test_program_error_is_reported_and_nothing_is_deleted(
     result = make_engine(withBook="not-a-bool").up()
 
     assert result.exit_code == 1
-    assert any("program failed" in error for error in result.errors)
+    assert result.preview is not None
+    # A RunError (here the SDK's ConfigTypeError) is shown as its message, without a traceback.
+    assert any("sample:withBook" in error for error in result.preview.errors)
+    assert not any("Traceback" in error or ".py" in error for error in result.preview.errors)
     assert set(result.resources) == set(created.resources)
     assert all((records_dir / f"{r.id}.json").exists() for r in created.resources.values())
 
