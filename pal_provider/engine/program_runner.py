@@ -80,6 +80,7 @@ def run_program(
     for the steps in flight; a second Ctrl-C propagates.
     """
     outcome: list[str | None] = []
+    finished = threading.Event()
 
     def body() -> None:
         loop = asyncio.new_event_loop()
@@ -111,6 +112,7 @@ def run_program(
             finally:
                 asyncio.set_event_loop(None)
                 loop.close()
+                finished.set()
 
     with _PROCESS_LOCK:
         previous_cwd = os.getcwd()
@@ -122,11 +124,14 @@ def run_program(
                 target=contextvars.Context().run, args=(body,), name="pulumi-program"
             )
             thread.start()
+            # Not thread.join(): on 3.11 a join interrupted by Ctrl-C marks the thread stopped,
+            # so a second join returns while it still runs.
             try:
-                thread.join()
+                finished.wait()
             except KeyboardInterrupt:
                 on_interrupt()
-                thread.join()
+                finished.wait()
+            thread.join()
         finally:
             os.chdir(previous_cwd)
             if project_path in sys.path:

@@ -27,10 +27,8 @@ so share one host only between engines whose provider configuration is the same.
 from __future__ import annotations
 
 import collections
-import ctypes
 import os
 import selectors
-import signal
 import subprocess
 import sys
 import threading
@@ -182,13 +180,15 @@ class ProviderHost:
             if self._process is not None:
                 return self
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "pulumi.dynamic"],
+                [sys.executable, "-c", _LAUNCHER, str(os.getpid())],
                 cwd=self.project_dir,
                 env=self._environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                preexec_fn=_die_with_parent,
+                # Its own process group: a terminal's Ctrl-C goes to the engine, which lets the
+                # steps in flight finish, instead of stopping the server under them.
+                start_new_session=True,
             )
             try:
                 port = self._read_port(self._process)
@@ -453,17 +453,21 @@ class ProviderHost:
         self._call("Delete", request, secret_values)
 
 
-def _die_with_parent() -> None:
-    """In the child, before exec: be killed when the process that started us dies, SIGKILL
-    included, so no provider server outlives its engine (Linux ``PR_SET_PDEATHSIG``)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-
-
-_PR_SET_PDEATHSIG = 1
+# Runs `python -m pulumi.dynamic` bound to the life of its parent: PR_SET_PDEATHSIG survives
+# the exec, and a parent that died before the prctl is caught by comparing the parent pid.
+# (Done in a launcher, not a preexec_fn: a Python preexec_fn runs gRPC's fork handlers in the
+# child of a process that uses gRPC, which can abort it.)
+_LAUNCHER = """
+import ctypes, os, runpy, signal, sys
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit(1)
+sys.argv = ["pulumi.dynamic"]
+runpy.run_module("pulumi.dynamic", run_name="__main__", alter_sys=True)
+"""
 
 
 def _name_and_type(urn: str) -> tuple[str, str]:

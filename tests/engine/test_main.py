@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -20,7 +21,11 @@ def test_up_then_destroy_through_the_command_line(tmp_path: Path) -> None:
     records = tmp_path / "records"
     records.mkdir()
     checkpoint = tmp_path / "ck.json"
-    env = {**os.environ, "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE}
+    env = {
+        **os.environ,
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "SAMPLE_SHELF_PASSWORD": PASSWORD,
+    }
     common = [
         "--project",
         str(SAMPLE_PROJECT),
@@ -30,8 +35,8 @@ def test_up_then_destroy_through_the_command_line(tmp_path: Path) -> None:
         str(checkpoint),
         "--config",
         f"recordsDir={records}",
-        "--secret",
-        f"shelfPassword={PASSWORD}",
+        "--secret-env",
+        "shelfPassword=SAMPLE_SHELF_PASSWORD",
     ]
 
     def run(operation: str) -> subprocess.CompletedProcess[str]:
@@ -60,6 +65,8 @@ def test_failures_exit_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", PASSPHRASE)
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({"shelfPassword": PASSWORD}))
     code = main(
         [
             "preview",
@@ -73,8 +80,8 @@ def test_failures_exit_one(
             f"recordsDir={tmp_path}",
             "--config",
             "shelfLabel=",
-            "--secret",
-            f"shelfPassword={PASSWORD}",
+            "--secrets-file",
+            str(secrets),
         ]
     )
 
@@ -93,4 +100,10 @@ def test_bad_input_gets_a_message_not_a_traceback(
     assert "no Pulumi.yaml" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exit_info:
         main(["up", "--stack", "dev", "--checkpoint", "c", "--config", "novalue"])
+    assert exit_info.value.code == 2
+
+
+def test_secrets_never_go_on_the_command_line() -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["up", "--stack", "dev", "--checkpoint", "c", "--secret", f"k={PASSWORD}"])
     assert exit_info.value.code == 2

@@ -2,7 +2,8 @@
 
 Knobs (stack config, project ``sample``): shelfLabel, shelfPassword (secret), bookTitle,
 withBook ("false" removes the book), bookFailOn / shelfFailOn (comma lists of create,update,delete),
-shelfKind (a change replaces the shelf), shelfDeleteBeforeReplace.
+shelfKind (a change replaces the shelf), shelfDeleteBeforeReplace, shelfSleep / bookSleep
+(seconds a create or update takes), shelfComment (not compared: a change alone is a same step).
 """
 
 import pulumi
@@ -17,6 +18,8 @@ shelf = Record(
         "title": config.get("shelfLabel"),
         "password": config.require_secret("shelfPassword"),
         "fail_on": [item for item in (config.get("shelfFailOn") or "").split(",") if item],
+        "sleep": config.get("shelfSleep"),
+        "comment": config.get("shelfComment"),
     },
     opts=pulumi.ResourceOptions(
         additional_secret_outputs=["token"],
@@ -35,6 +38,7 @@ if config.get_bool("withBook") is not False:
             "title": config.get("bookTitle") or "Dune",
             "shelf_id": shelf.id,
             "fail_on": fail_on,
+            "sleep": config.get("bookSleep"),
         },
     )
     pulumi.export("book_id", book.id)

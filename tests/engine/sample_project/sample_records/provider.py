@@ -6,12 +6,15 @@ server's ``Configure``), so the provider process and the tests see the same file
 Behaviour hooks for tests, all driven by inputs:
 * ``title == ""`` -> Check failure on ``title``; ``kind`` change -> replace;
 * ``fail_on`` containing ``"create"``/``"update"``/``"delete"`` -> that call raises, quoting
-  ``password`` when present so the tests can prove redaction.
+  ``password`` when present so the tests can prove redaction;
+* ``sleep`` (seconds) -> create and update take that long (interruption tests);
+* ``comment`` is stored but not compared: changing it alone is a same step.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -58,18 +61,20 @@ class RecordProvider(ResourceProvider):
             raise RuntimeError(f"planted {operation} failure (password={props.get('password')})")
 
     def _write(self, id_: str, props: dict[str, Any]) -> dict[str, Any]:
-        record = {key: props[key] for key in _COMPARED if key in props}
+        record = {key: props[key] for key in (*_COMPARED, "comment") if key in props}
         self._path(id_).write_text(json.dumps(record, sort_keys=True))
         token = f"tok-{id_[:8]}"
         return {**record, "token": token, "path": str(self._path(id_))}
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         self._fail("create", props)
+        time.sleep(float(props.get("sleep") or 0))
         id_ = uuid.uuid4().hex
         return CreateResult(id_, self._write(id_, props))
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         self._fail("update", news)
+        time.sleep(float(news.get("sleep") or 0))
         return UpdateResult(self._write(id_, news))
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
