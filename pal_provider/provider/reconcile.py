@@ -134,7 +134,12 @@ class PalReconciler:
             return self._adopt(inputs.adopt_id, inputs, reason="adopt_id")
         leftover = self._leftover(inputs)
         if leftover is not None:
-            return self._adopt(leftover, inputs, reason="leftover PAL")
+            try:
+                return self._take_over(leftover, self._client.get_pal(leftover), inputs)
+            except NotFound:
+                pass  # deleted since the listing: nothing left over after all
+            except PalApiError as exc:
+                raise ReconcileError(f"reading PAL {leftover} to adopt it failed: {exc}") from None
         for _attempt in range(MAX_CREATE_ATTEMPTS):
             try:
                 created = self._client.create_pal(inputs.body())
@@ -221,6 +226,11 @@ class PalReconciler:
             ) from None
         except PalApiError as exc:
             raise ReconcileError(f"reading PAL {pal_id} to adopt it failed: {exc}") from None
+        return self._take_over(pal_id, live, inputs)
+
+    def _take_over(self, pal_id: str, live: dict[str, Any], inputs: PalInputs) -> PalOutputs:
+        """Make an existing PAL this resource's: patch it to the declaration, secrets included
+        (their live values cannot be read back, so they are always sent)."""
         patch = patch_for(live, inputs.body(), changed_secrets=self._secret_paths(None, inputs))
         document = self._apply(pal_id, patch) or live
         return self._outputs(inputs, {**document, "pal_id": pal_id})

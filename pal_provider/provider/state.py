@@ -87,8 +87,8 @@ T = TypeVar("T", bound="DeclaredInputs")
 
 @dataclass(frozen=True)
 class CheckedInputs(Generic[T]):
-    """What ``check()`` learnt: the known inputs (None when invalid), the problems, and the
-    paths of the values the engine does not know yet."""
+    """What ``check()`` learnt: the known inputs that could be read (None when a required one
+    could not), every problem, and the paths of the values the engine does not know yet."""
 
     inputs: T | None
     problems: list[tuple[str, str]]
@@ -134,13 +134,23 @@ class DeclaredInputs(BaseModel):
         try:
             inputs = cls.from_props(known)
         except ValidationError as exc:
+            errors = exc.errors(include_input=False)
             problems += [
                 (".".join(str(p) for p in err["loc"]) or "inputs", err["msg"])
-                for err in exc.errors(include_input=False)
+                for err in errors
                 if not touches(tuple(err["loc"]), holes)
             ]
-            return CheckedInputs(None, problems, holes)
-        return CheckedInputs(None if problems else inputs, problems, holes)
+            # Without the bad optional inputs, the rest (the spec above all) is still checked.
+            bad = {str(err["loc"][0]) for err in errors if err["loc"]}
+            if any(
+                cls.model_fields[name].is_required() for name in bad if name in cls.model_fields
+            ):
+                return CheckedInputs(None, problems, holes)
+            try:
+                inputs = cls.from_props({k: v for k, v in known.items() if k not in bad})
+            except ValidationError:
+                return CheckedInputs(None, problems, holes)
+        return CheckedInputs(inputs, problems, holes)
 
     def setting_changes(self, new: DeclaredInputs) -> list[str]:
         """Inputs of ``new`` other than the remote object's content (``spec``, ``secrets``,

@@ -21,6 +21,8 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 Path = tuple[str | int, ...]
+# The last step of a hole path left by an unknown list element (its position is not kept).
+ELEMENT = "[*]"
 
 
 def is_unknown(value: Any) -> bool:
@@ -40,8 +42,9 @@ def contains_unknown(value: Any) -> bool:
 def split_unknowns(value: Any, prefix: Path = ()) -> tuple[Any, list[Path]]:
     """``value`` without its unknown parts, and the paths where they were.
 
-    An unknown member of an object is left out; an unknown list element is left out too (the
-    elements after it move up, which is fine for the per-element rules validation applies).
+    An unknown member of an object is left out. An unknown list element is left out too; its
+    hole is recorded as ``(*list_path, ELEMENT)``, since the elements after it move up (the
+    per-element rules still see every known element; see :func:`touches`).
     """
     if isinstance(value, dict):
         known: dict[str, Any] = {}
@@ -56,11 +59,12 @@ def split_unknowns(value: Any, prefix: Path = ()) -> tuple[Any, list[Path]]:
     if isinstance(value, list):
         items: list[Any] = []
         paths = []
-        for index, item in enumerate(value):
+        for item in value:
             if is_unknown(item):
-                paths.append((*prefix, index))
+                if (*prefix, ELEMENT) not in paths:
+                    paths.append((*prefix, ELEMENT))
                 continue
-            kept, inner = split_unknowns(item, (*prefix, index))
+            kept, inner = split_unknowns(item, (*prefix, len(items)))
             items.append(kept)
             paths += inner
         return items, paths
@@ -82,8 +86,14 @@ def path_of(dotted_path: str) -> Path:
 
 def touches(path: Path, unknown: Sequence[Path]) -> bool:
     """Whether a finding at ``path`` may be caused by an unknown value: it lies inside one, or
-    is about an object or list that contains one (the unknown might satisfy the rule)."""
+    is about an object or list that contains one (the unknown might satisfy the rule). A list
+    with an unknown element makes findings about the list itself uncertain, not those about
+    its known elements."""
     for hole in unknown:
+        if hole and hole[-1] == ELEMENT:
+            if path == hole[:-1] or (len(path) < len(hole) - 1 and hole[: len(path)] == path):
+                return True
+            continue
         shorter = min(len(path), len(hole))
         if path[:shorter] == hole[:shorter]:
             return True

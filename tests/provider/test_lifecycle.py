@@ -143,6 +143,12 @@ def get_pal(emulator: RunningEmulator, pal_id: str) -> dict[str, Any]:
     return doc
 
 
+def preview_ok(engine: Engine) -> RunResult:
+    result = engine.preview()
+    assert result.ok, result.render()
+    return result
+
+
 def up_ok(engine: Engine) -> RunResult:
     result = engine.up()
     assert result.ok, result.render()
@@ -168,7 +174,7 @@ def test_shipped_dev_stack_up_then_preview_and_refresh_are_empty(
     ]
 
     emulator.control.clear_requests()
-    preview = engine.preview()
+    preview = preview_ok(engine)
     assert set(ops(preview).values()) == {"same"}
     assert emulator.control.requests().count() == 0, "a no-op preview makes no request"
 
@@ -207,7 +213,7 @@ def test_changed_secret_is_detected_and_applied_as_one_patch(
     project.use_shipped_dev_stack()
     up_ok(engine)
     engine.config["palfleet:storyLlmApiKey"] = "sk-story-rotated-0003"
-    preview = engine.preview()
+    preview = preview_ok(engine)
     assert ops(preview)["storyteller"] == "update"
     assert {name for name, op in ops(preview).items() if op != "same"} == {"storyteller"}
     emulator.control.clear_requests()
@@ -227,7 +233,7 @@ def test_one_field_edit_previews_that_change_and_applies_as_a_single_patch(
     project.write_fleet(edited)
 
     emulator.control.clear_requests()
-    preview = engine.preview()
+    preview = preview_ok(engine)
     assert ops(preview) == {"alpha": "update", "beta": "same"}
     assert preview.step("alpha").changed_keys == ["spec"]
     assert preview.step("alpha").changed_paths == ["spec.greeting"]
@@ -252,7 +258,7 @@ def test_dashboard_edit_is_reported_by_refresh_and_reverted_by_up(
     refresh = engine.refresh()
     assert ops(refresh) == {"alpha": "read-same", "beta": "refresh-changed"}
     assert refresh.step("beta").changed_paths == ["spec.system_prompt"]
-    preview = engine.preview()
+    preview = preview_ok(engine)
     assert ops(preview) == {"alpha": "same", "beta": "update"}
 
     emulator.control.clear_requests()
@@ -328,7 +334,7 @@ def test_unknown_outcome_create_ends_with_exactly_one_pal(
     assert [p["pal_name"] for p in pals] == ["Alpha"]
     assert result.outputs["pal_ids"]["alpha"] == pals[0]["pal_id"]
     assert emulator.control.requests().count("POST", "/v2/pals") == 1, "never blindly re-posted"
-    assert set(ops(engine.preview()).values()) == {"same"}
+    assert set(ops(preview_ok(engine)).values()) == {"same"}
 
 
 def test_maker_draft_conflict_fails_clearly_and_succeeds_with_force(
@@ -389,7 +395,7 @@ def test_rate_limits_and_server_errors_at_twenty_percent_still_converge(
     assert 429 in statuses and 503 in statuses, "the faults really fired"
     emulator.control.clear_faults()
 
-    assert set(ops(engine.preview()).values()) == {"same"}
+    assert set(ops(preview_ok(engine)).values()) == {"same"}
     names = sorted(p["pal_name"] for p in live_pals(emulator))
     assert names == sorted(p["pal_name"] for p in fleet["pals"].values()), (
         "no duplicate, none missing"

@@ -104,7 +104,10 @@ class Project:
         return self.engine().up()
 
     def preview(self) -> RunResult:
-        return self.engine().preview()
+        """A preview that must succeed (the real `pulumi up` previews first)."""
+        result = self.engine().preview()
+        assert result.ok, result.render()
+        return result
 
     def refresh(self) -> RunResult:
         return self.engine().refresh()
