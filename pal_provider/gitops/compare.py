@@ -245,16 +245,19 @@ def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparis
     current: dict[str, Any] = {} if match.pal_id is None else live.pals[match.pal_id]
     desired = pal.body
     migrate: tuple[MigratedTool, ...] = ()
+    # What the declaration migrates comes from the declaration: once the migration has run,
+    # the live PAL no longer carries the inline entries, but their registry tools stay attached.
+    migrated: set[str] = set()
     if pal.migrate_inline_tools:
-        moved = inline_tool_names(current if match.pal_id else desired)
+        migrated = {name for name, _source in inline_tool_names(desired)}
+        still_inline = inline_tool_names(current if match.pal_id else desired)
         migrate = tuple(
-            MigratedTool(name, source, name in live.tools) for name, source in sorted(moved)
+            MigratedTool(name, source, name in live.tools) for name, source in sorted(still_inline)
         )
         current, desired = without_inline_tools(current), without_inline_tools(desired)
     changes = diff_pal(current, desired)
-    wanted = set(pal.tool_names)
     attached = _attached_names(live, match.pal_id) if match.pal_id else set()
-    moved_names = {m.name for m in migrate}
+    wanted = set(pal.tool_names) | (migrated - {m.name for m in migrate})
     return PalComparison(
         pal.logical_name,
         pal_name,
@@ -262,7 +265,7 @@ def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparis
         pal_id=match.pal_id,
         changes=changes,
         attach=tuple(sorted(wanted - attached)),
-        detach=tuple(sorted(attached - wanted - moved_names)),
+        detach=tuple(sorted(attached - wanted - migrated)),
         migrate=migrate,
     )
 

@@ -137,6 +137,19 @@ def test_inline_tool_migration_is_reported(
         "> migrate inline tool lookup (layers.llm.tools): create a registry tool" in result.stdout
     )
 
+    # Once the migration has run (registry tool attached, inline entry removed), plan is clean:
+    # what migrates comes from the declaration, not from the live PAL that no longer has it.
+    pal_id = next(p["pal_id"] for p in client.iter_pals() if p["pal_name"] == "Coach")
+    tool = client.create_tool(
+        {"name": "lookup", "description": "Look up a thing.", "delivery": {"app_message": True}}
+    )
+    client.attach_tools(pal_id, [str(tool["tool_id"])])
+    client.patch_pal(pal_id, [{"op": "remove", "path": "/layers/llm/tools"}])
+    after = palfleet("plan", "--stack", "dev")
+    assert after.exit_code == 0, after.stdout
+    assert "detach" not in after.stdout
+    assert palfleet("drift", "--stack", "dev").exit_code == 0
+
 
 def test_output_is_deterministic(palfleet: Invoke, client: PalClient, stack_root: Path) -> None:
     ids = apply_fleet(client, resolved(stack_root))
