@@ -9,17 +9,20 @@ where the resource asks for it (docs/engine-fidelity.md).
 from __future__ import annotations
 
 import copy
+import shutil
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from pal_provider.declaration import load_stack
 from pal_provider.engine import Engine
 from pal_provider.provider.pal import PAL_TYPE_TOKEN
 from pal_provider.provider.tool import TOOL_TYPE_TOKEN
 from tests.fixtures.emulator import RunningEmulator
 from tests.provider.test_lifecycle import (
+    REPO_ROOT,
     SECRETS,
     SMALL_FLEET,
     Project,
@@ -99,10 +102,36 @@ def test_first_preview_of_the_shipped_dev_stack_succeeds_on_an_empty_account(
     assert preview.outputs["pal_ids"]["wellness-coach"] == "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
-def test_the_whole_cycle_of_the_shipped_dev_stack_succeeds(
-    project: Project, engine: Engine, emulator: RunningEmulator
+@pytest.mark.parametrize("stack", ["dev", "staging", "prod"])
+def test_the_whole_cycle_of_every_shipped_stack_succeeds(
+    stack: str, emulator: RunningEmulator, tmp_path: Path
 ) -> None:
-    project.use_shipped_dev_stack()
+    """Preview, up, a second up (0 requests), refresh, a dashboard edit reverted, destroy:
+    each shipped stack as it is in the repository, on the emulator instead of its account."""
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("Pulumi.yaml", "__main__.py"):
+        shutil.copy(REPO_ROOT / name, root / name)
+    shutil.copytree(REPO_ROOT / "stacks", root / "stacks")
+    faces = load_stack(stack, root / "stacks").fleet.bindings.faces  # type: ignore[union-attr]
+    emulator.control.seed(faces=[{"face_id": i, "face_name": n} for n, i in faces.items()])
+    engine = Engine(
+        root,
+        stack,
+        tmp_path / "checkpoint.json",
+        {
+            "palfleet:apiBaseUrl": emulator.base_url,
+            "palfleet:tavusApiKey": emulator.api_key,
+            **SECRETS,
+        },
+        secret_config_keys={"palfleet:tavusApiKey", *SECRETS},
+        passphrase="lifecycle-test",
+    )
+    emulator.control.clear_requests()
+
+    preview = preview_ok(engine)
+    assert {s.op for s in preview.steps} == {"create"}
+    assert emulator.control.requests().count() == 0, "a preview sends nothing"
     created = up_ok(engine)
     assert created.preview is not None and created.preview.ok
 
@@ -111,7 +140,7 @@ def test_the_whole_cycle_of_the_shipped_dev_stack_succeeds(
     assert emulator.control.requests().count() == 0, "a second up sends nothing"
 
     refresh = engine.refresh()
-    assert refresh.ok and {s.op for s in refresh.steps} == {"read-same"}
+    assert refresh.ok and {s.op for s in refresh.steps} == {"read-same"}, refresh.render()
 
     pal_id = created.outputs["pal_ids"]["wellness-coach"]
     emulator.control.edit_pal(pal_id, {"greeting": "Edited by hand in the dashboard"})
@@ -119,7 +148,7 @@ def test_the_whole_cycle_of_the_shipped_dev_stack_succeeds(
     emulator.control.clear_requests()
     reverted = up_ok(engine)
     assert ops(reverted)["wellness-coach"] == "update"
-    assert emulator.control.requests().writes()[0].method == "PATCH"
+    assert [e.method for e in emulator.control.requests().writes()] == ["PATCH"]
 
     destroyed = engine.destroy()
     assert destroyed.ok, destroyed.render()
