@@ -1,9 +1,10 @@
 """Typed differences between two canonical PAL documents.
 
-``diff_documents`` uses deepdiff for the walk, with two adjustments: arrays are compared whole
-(a patch replaces arrays whole, so an element-level report would not match it), and every
-comparison is type-strict (``1``, ``1.0`` and ``True`` differ). Secret leaves follow the rules
-of :mod:`pal_provider.core.masking`: a masked value never makes a difference by itself.
+``diff_documents`` walks both documents together: objects member by member, arrays whole (a
+patch replaces arrays whole, so an element-level report would not match it), every comparison
+type-strict (``1``, ``1.0`` and ``True`` differ), every key compared whatever its spelling
+(``__seed`` included). Secret leaves follow the rules of :mod:`pal_provider.core.masking`: a
+masked value never makes a difference by itself.
 """
 
 from __future__ import annotations
@@ -12,10 +13,7 @@ import difflib
 import json
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, overload
-
-from deepdiff import DeepDiff
-from deepdiff.operator import BaseOperator
+from typing import Final, Literal, overload
 
 from pal_provider.core.canonical import canonicalize, comparable_current
 from pal_provider.core.fields import ELIDED_DEFAULTS
@@ -204,26 +202,20 @@ class ChangeSet(Sequence[Change]):
         return "\n".join(change.render() for change in self._changes)
 
 
-class _WholeArrays(BaseOperator):  # type: ignore[misc]
-    """Makes deepdiff report a differing array as one change at the array's path."""
-
-    def __init__(self) -> None:
-        super().__init__(types=[list, tuple])
-
-    def give_up_diffing(self, level: Any, diff_instance: Any) -> bool:
-        if not strict_equal(level.t1, level.t2):
-            diff_instance.custom_report_result("values_changed", level)
-        return True
-
-
-_WHOLE_ARRAYS: Final = _WholeArrays()
-
-_REPORT_KINDS: Final[Mapping[str, ChangeKind]] = {
-    "dictionary_item_added": "add",
-    "dictionary_item_removed": "remove",
-    "values_changed": "change",
-    "type_changes": "change",
-}
+def _walk(current: Json, desired: Json, path: Path = ()) -> Iterator[tuple[Path, ChangeKind]]:
+    """Where two JSON documents differ: a member only one object has, or a value (scalar,
+    array, or a type change) that is not strictly equal. Equal subtrees are skipped whole."""
+    if isinstance(current, Mapping) and isinstance(desired, Mapping):
+        for key, value in current.items():
+            if key not in desired:
+                yield (*path, key), "remove"
+            elif not strict_equal(value, desired[key]):
+                yield from _walk(value, desired[key], (*path, key))
+        for key in desired:
+            if key not in current:
+                yield (*path, key), "add"
+    elif not strict_equal(current, desired):
+        yield path, "change"
 
 
 def diff_documents(
@@ -244,53 +236,20 @@ def diff_documents(
     if isinstance(current, Mapping) and isinstance(desired, Mapping):
         current = comparable_current(current, desired)
     found: dict[Path, Change] = {}
-    if not strict_equal(current, desired):
-        # deepdiff is thorough but slow per node: hand it only the differing parts.
-        current_part, desired_part = _differing_parts(current, desired)
-        report = DeepDiff(
-            current_part,
-            desired_part,
-            view="tree",
-            custom_operators=[_WHOLE_ARRAYS],
-            threshold_to_diff_deeper=0,
-        )
-        for report_type, levels in report.items():
-            kind = _REPORT_KINDS.get(report_type)
-            if kind is None:
-                raise RuntimeError(f"unexpected deepdiff report {report_type!r} on JSON documents")
-            for level in levels:
-                path = tuple(level.path(output_format="list"))
-                prefix = secret_prefix(path)
-                if prefix is not None:
-                    path = prefix
-                if path not in found:
-                    change = _change_at(current, desired, path, kind, changed)
-                    if change is not None:
-                        found[path] = change
+    for path, kind in _walk(current, desired):
+        prefix = secret_prefix(path)
+        if prefix is not None:
+            path = prefix
+        if path not in found:
+            change = _change_at(current, desired, path, kind, changed)
+            if change is not None:
+                found[path] = change
     for path in changed - found.keys():
         if secret_prefix(path) == path:
             change = _change_at(current, desired, path, "change", changed)
             if change is not None:
                 found[path] = change
     return ChangeSet(found.values())
-
-
-def _differing_parts(current: Json, desired: Json) -> tuple[Json, Json]:
-    """Both documents without the object members that are equal on both sides (recursively),
-    so paths of differences are unchanged."""
-    if not (isinstance(current, Mapping) and isinstance(desired, Mapping)):
-        return current, desired
-    current_part: dict[str, Json] = {}
-    desired_part: dict[str, Json] = {}
-    for key, value in current.items():
-        if key not in desired:
-            current_part[key] = value
-        elif not strict_equal(value, desired[key]):
-            current_part[key], desired_part[key] = _differing_parts(value, desired[key])
-    for key, value in desired.items():
-        if key not in current:
-            desired_part[key] = value
-    return current_part, desired_part
 
 
 def _change_at(

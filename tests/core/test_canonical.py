@@ -5,13 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from pal_provider.core import MASK, CanonicalFormError, canonicalize, comparable_current, diff_pal
 from pal_provider.core.fields import MANAGED_LAYER_FIELDS, MANAGED_TOP_LEVEL, SERVER_OWNED
 from tests.core.strategies import DECLARED_PAL, stored_by_server
-
-BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def declared(**fields: Any) -> dict[str, Any]:
@@ -306,7 +304,6 @@ def test_comparable_current_is_copy_on_write() -> None:
     assert current["layers"]["llm"]["model"] == "m"
 
 
-@BOUNDED
 @given(DECLARED_PAL.flatmap(lambda d: stored_by_server(d).map(lambda live: (d, live))))
 def test_what_the_server_stores_never_differs_from_the_declaration(
     pair: tuple[dict[str, Any], dict[str, Any]],
@@ -316,7 +313,6 @@ def test_what_the_server_stores_never_differs_from_the_declaration(
     assert changes.empty, changes.render()
 
 
-@BOUNDED
 @given(DECLARED_PAL)
 def test_canonicalize_is_idempotent(doc: dict[str, Any]) -> None:
     once = canonicalize(doc, live=False)

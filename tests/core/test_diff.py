@@ -226,3 +226,14 @@ def test_tool_auth_secrets_follow_the_same_rules() -> None:
         current, desired, changed_secrets=[("delivery", "api", "auth", "token")]
     )
     assert change.render() == "~ delivery.api.auth.token: [secret changed]"
+
+
+def test_keys_with_leading_underscores_are_compared_like_any_other() -> None:
+    """deepdiff's default skipped every key starting with `__` (ignore_private_variables)."""
+    live = {"layers": {"llm": {"extra_body": {"__seed": 1, "_private": "a"}}}}
+    declared = {"layers": {"llm": {"extra_body": {"__seed": 2, "_private": "a"}}}}
+
+    changes = diff_documents(live, declared)
+
+    assert [(c.dotted, c.old, c.new) for c in changes] == [("layers.llm.extra_body.__seed", 1, 2)]
+    assert [c.dotted for c in diff_documents({"__x": 1}, {})] == ["__x"]

@@ -6,7 +6,7 @@ from collections import OrderedDict
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pal_provider.core.jsonvalue import (
@@ -19,8 +19,6 @@ from pal_provider.core.jsonvalue import (
     to_pointer,
 )
 from tests.core.strategies import JSON, KEYS
-
-BOUNDED = settings(max_examples=200, deadline=None)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +47,6 @@ def test_strict_equal_accepts_equal_documents_of_any_mapping_type() -> None:
     assert not strict_equal({"a": 1, "c": 1}, {"a": 1, "b": 1})
 
 
-@BOUNDED
 @given(JSON)
 def test_copy_is_equal_and_independent(doc: Any) -> None:
     copied = copy_json(doc)
@@ -58,7 +55,6 @@ def test_copy_is_equal_and_independent(doc: Any) -> None:
         assert copied is not doc
 
 
-@BOUNDED
 @given(st.lists(KEYS, max_size=4).map(tuple))
 def test_pointer_round_trip(path: tuple[str, ...]) -> None:
     assert from_pointer(to_pointer(path)) == path

@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonpatch
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from pal_provider.core import (
@@ -36,7 +36,6 @@ from tests.core.strategies import (
     stored_by_server,
 )
 
-BOUNDED = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 CONFORMANCE = SHARED_DIR / "conformance" / "json-patch"
 
 
@@ -70,7 +69,6 @@ def test_conformance_corpus_was_found() -> None:
     assert len(list(conformance_pairs())) > 150
 
 
-@BOUNDED
 @given(JSON_PAIRS)
 def test_patch_turns_source_into_target(pair: tuple[Any, Any]) -> None:
     source, target = pair
@@ -80,13 +78,11 @@ def test_patch_turns_source_into_target(pair: tuple[Any, Any]) -> None:
     assert strict_equal(source, before)
 
 
-@BOUNDED
 @given(JSON)
 def test_same_document_gives_empty_patch(doc: Any) -> None:
     assert make_patch(doc, copy.deepcopy(doc)).empty
 
 
-@BOUNDED
 @given(JSON_PAIRS)
 def test_every_operation_is_needed(pair: tuple[Any, Any]) -> None:
     source, target = pair
@@ -114,7 +110,6 @@ def doc_and_leaf(draw: st.DrawFn) -> tuple[dict[str, Any], tuple[str, ...]]:
     return doc, path
 
 
-@BOUNDED
 @given(doc_and_leaf(), SCALARS)
 def test_one_changed_leaf_is_one_replace(
     case: tuple[dict[str, Any], tuple[str, ...]], value: Any
@@ -133,7 +128,6 @@ def test_one_changed_leaf_is_one_replace(
         assert patch.to_json() == [{"op": "replace", "path": to_pointer(path), "value": value}]
 
 
-@BOUNDED
 @given(doc_and_leaf())
 def test_one_removed_key_is_one_remove(case: tuple[dict[str, Any], tuple[str, ...]]) -> None:
     doc, path = case
@@ -405,7 +399,6 @@ def reconcile_case(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any], set
     return live, after, changed
 
 
-@BOUNDED
 @given(reconcile_case())
 def test_patch_for_reconciles_any_live_pal_to_any_declaration(
     case: tuple[dict[str, Any], dict[str, Any], set[tuple[str, ...]]],
@@ -430,7 +423,6 @@ def test_patch_for_reconciles_any_live_pal_to_any_declaration(
             assert {"op": "replace", "path": to_pointer(path), "value": value} in patch.to_json()
 
 
-@BOUNDED
 @given(DECLARED_PAL.flatmap(lambda d: stored_by_server(d).map(lambda live: (d, live))))
 def test_patch_for_a_freshly_created_pal_is_empty(
     pair: tuple[dict[str, Any], dict[str, Any]],
