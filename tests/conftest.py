@@ -10,9 +10,13 @@ from hypothesis import HealthCheck, settings
 
 # Property tests: the suite (and CI) runs a fixed, derandomized set of examples, so a run is
 # reproducible; `HYPOTHESIS_PROFILE=explore scripts/test tests/core` searches further at random.
-_PROPERTY_DEFAULTS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("ci", max_examples=200, derandomize=True, **_PROPERTY_DEFAULTS)
-settings.register_profile("explore", max_examples=3000, **_PROPERTY_DEFAULTS)
+_SLOW_IS_FINE = [HealthCheck.too_slow]
+settings.register_profile(
+    "ci", max_examples=200, derandomize=True, deadline=None, suppress_health_check=_SLOW_IS_FINE
+)
+settings.register_profile(
+    "explore", max_examples=3000, deadline=None, suppress_health_check=_SLOW_IS_FINE
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
