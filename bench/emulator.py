@@ -21,7 +21,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pal_provider.emulator.process import start_emulator
+from pal_emulator.process import start_emulator
 
 TARGET_P50_MS = 5.0
 FACE = "rf4703150052"

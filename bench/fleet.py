@@ -38,11 +38,11 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from pal_emulator.control import EmulatorControl, RequestLog  # noqa: E402
+from pal_emulator.process import start_emulator  # noqa: E402
+from pal_engine import ProviderHost  # noqa: E402
 from pulumi.dynamic.dynamic import serialize_provider  # noqa: E402
 
-from pal_provider.emulator.control import EmulatorControl, RequestLog  # noqa: E402
-from pal_provider.emulator.process import start_emulator  # noqa: E402
-from pal_provider.engine import ProviderHost  # noqa: E402
 from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider  # noqa: E402
 from pal_provider.provider.state import PROVIDER_KEY  # noqa: E402
 

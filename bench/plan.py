@@ -1,7 +1,7 @@
 """Benchmark of ``palfleet plan`` on a 1,000-PAL stack with 50 ms of latency per API request.
 
 Run: ``.venv/bin/python bench/plan.py [--pals 1000] [--with-tools 0.1] [--latency-ms 50]
-[--concurrency 8]``. It starts its own emulator (``python -m pal_provider.emulator --port 0``),
+[--concurrency 8]``. It starts its own emulator (``python -m pal_emulator --port 0``),
 seeds the PALs and tools, writes a matching fleet declaration to a temporary directory, adds
 the latency to every ``/v2`` request by fault injection, runs the plan once and prints a table.
 
@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pal_provider.emulator.process import start_emulator
+from pal_emulator.process import start_emulator
+
 from pal_provider.gitops.plan import PlanOptions, run
 
 FACE = "rf4703150052"

@@ -7,7 +7,7 @@ The fleet mixes every kind of PAL palfleet reconciles: hosted models, custom LLM
 secret keys, PALs with registry tools (one carries an auth secret), PALs migrating legacy inline
 tools into the registry, and PALs with a conferencing username. The emulator answers 20% of
 ``/v2`` requests with 429, 10% with 503 and drops 5% of the POST and PATCH connections after
-committing the write,. The engine stand-in runs as a real process (``python -m pal_provider.engine up``) and is
+committing the write,. The engine stand-in runs as a real process (``python -m pal_engine up``) and is
 SIGKILLed ``--kills`` times, each after a random number of further resources was recorded; then ``up`` is re-run until it succeeds and a
 second ``up`` changes nothing. The faults are lifted and the account is checked:
 
@@ -38,9 +38,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 import httpx  # noqa: E402
+from pal_emulator.process import start_emulator  # noqa: E402
 from ruamel.yaml import YAML  # noqa: E402
-
-from pal_provider.emulator.process import start_emulator  # noqa: E402
 
 STACK = "soak"
 API_KEY = "soak-api-key"
@@ -187,7 +186,7 @@ class Soak:
         return [
             sys.executable,
             "-m",
-            "pal_provider.engine",
+            "pal_engine",
             operation,
             "--project",
             str(self.project),

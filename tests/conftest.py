@@ -22,7 +22,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
 
-pytest_plugins: list[str] = ["tests.fixtures.emulator"]
+pytest_plugins: list[str] = ["pal_emulator.testing"]
 
 
 @pytest.fixture(scope="session")

@@ -13,12 +13,12 @@ from typing import Any
 
 import dill
 import pytest
+from pal_engine.program_runner import DiagnosticsEngine, run_program
+from pal_engine.project import load_project
 from pulumi.runtime import MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor
 
 from pal_provider.declaration import load_stack, resolve_fleet
-from pal_provider.engine.program_runner import DiagnosticsEngine, run_program
-from pal_provider.engine.project import load_project
 from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider
 from pal_provider.provider.state import secret_pointers
 

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from pal_engine.project import load_project, load_stack_config, validate_stack_config
 from ruamel.yaml import YAML
-
-from pal_provider.engine.project import load_project, load_stack_config, validate_stack_config
 
 
 def test_pulumi_yaml_matches_the_published_schema(repo_root: Path, shared_dir: Path) -> None:

@@ -40,12 +40,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from typing import Any, Protocol
 from urllib.parse import urlencode
 
 import httpx
 
-from pal_provider import __version__
 from pal_provider.api import errors
 from pal_provider.api._redact import redact, secret_values
 
@@ -141,7 +141,11 @@ class _Failure:
 
 
 def default_user_agent() -> str:
-    return f"palfleet/{__version__} (+python-httpx/{httpx.__version__})"
+    try:
+        own = metadata.version("palfleet")
+    except metadata.PackageNotFoundError:
+        own = "unknown"
+    return f"palfleet/{own} (+python-httpx/{httpx.__version__})"
 
 
 def build_httpx_client(

@@ -16,6 +16,8 @@ from typing import Any
 
 import typer
 
+from pal_provider.cli.companions import companion
+
 STACK = "dev"
 DEMO_API_KEY = "demo-key"
 DEMO_PASSPHRASE = "palfleet-demo"
@@ -71,7 +73,7 @@ def _first_pal_id(control: Any, base_url: str, pal_name: str) -> str:
 def _run_stand_in(
     project: Path, workdir: Path, base_url: str, control: Any, secrets: dict[str, str]
 ) -> int:
-    from pal_provider.engine import Engine
+    Engine = companion("pal_engine").Engine
 
     typer.secho(
         "The Pulumi CLI is not installed: using palfleet's engine stand-in, which drives the same "
@@ -155,7 +157,7 @@ def demo(
     port: int = typer.Option(0, help="Emulator port (0 picks a free one)."),
 ) -> None:
     """Start the local emulator and reconcile the dev stack against it."""
-    from pal_provider.emulator.process import start_emulator
+    start_emulator = companion("pal_emulator.process").start_emulator
 
     project = project.resolve()
     workdir = project / ".palfleet" / "demo"

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from pal_provider.cli.companions import companion
+
 
 def register(app: typer.Typer) -> None:
     @app.command("emulator")
@@ -21,6 +23,6 @@ def register(app: typer.Typer) -> None:
         seed: bool = typer.Option(True, "--seed/--no-seed", help="Seed stock PALs and faces."),
     ) -> None:
         """Run the PAL API emulator (serves the API under /v2, controls under /_emulator)."""
-        from pal_provider.emulator.server import serve
+        serve = companion("pal_emulator.server").serve
 
         serve(host=host, port=port, api_key=api_key, db=str(db) if db else None, seed=seed)

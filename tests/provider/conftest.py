@@ -12,14 +12,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pal_emulator.process import EmulatorProcess
+from pal_emulator.testing import RunningEmulator
+from pal_engine import CreateOutcome, ProviderHost
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pal_provider.emulator.process import EmulatorProcess
-from pal_provider.engine import CreateOutcome, ProviderHost
 from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider
 from pal_provider.provider.state import PROVIDER_KEY
 from tests.conftest import REPO_ROOT
-from tests.fixtures.emulator import RunningEmulator
 
 PROJECT = "palfleet"
 FACE_ID = "rc0ffee0face"

@@ -16,11 +16,11 @@ from typing import Any
 
 import httpx
 import pytest
+from pal_emulator.testing import RunningEmulator
+from pal_engine import Engine, ProviderHost, RunResult
 from ruamel.yaml import YAML
 
-from pal_provider.engine import Engine, ProviderHost, RunResult
 from pal_provider.provider.pal import PAL_TYPE_TOKEN
-from tests.fixtures.emulator import RunningEmulator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = "dev"

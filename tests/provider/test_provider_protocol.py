@@ -9,14 +9,14 @@ from typing import Any
 import dill
 import httpx
 import pytest
+from pal_emulator.testing import RunningEmulator
+from pal_engine import ProviderError, ProviderHost
 from pulumi.dynamic.dynamic import serialize_provider
 
 from pal_provider.api import PalClient
-from pal_provider.engine import ProviderError, ProviderHost
 from pal_provider.provider.pal import PalProvider
 from pal_provider.provider.state import PROVIDER_KEY
 from tests.conftest import REPO_ROOT
-from tests.fixtures.emulator import RunningEmulator
 from tests.provider.conftest import (
     PROJECT,
     TTS_POINTER,

@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 import pytest
+from pal_emulator.testing import RunningEmulator
+from pal_engine import Engine
 
 from pal_provider.declaration import load_stack
-from pal_provider.engine import Engine
 from pal_provider.provider.pal import PAL_TYPE_TOKEN
 from pal_provider.provider.tool import TOOL_TYPE_TOKEN
-from tests.fixtures.emulator import RunningEmulator
 from tests.provider.test_lifecycle import (
     REPO_ROOT,
     SECRETS,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pal_provider.emulator.control import RequestLog
-from pal_provider.engine import ProviderHost
-from tests.fixtures.emulator import RunningEmulator
+from pal_emulator.control import RequestLog
+from pal_emulator.testing import RunningEmulator
+from pal_engine import ProviderHost
+
 from tests.provider.conftest import pal_props, pal_spec, provision, urn
 
 PALS = "/v2/pals"

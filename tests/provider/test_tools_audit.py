@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pal_emulator.testing import RunningEmulator
 from typer.testing import CliRunner
 
 from pal_provider.cli import app
-from tests.fixtures.emulator import RunningEmulator
 from tests.provider.tool_harness import FACES, fleet, inline, pal
 
 FUNCTION = inline("lookup_product", "Look a product up.")

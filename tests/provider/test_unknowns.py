@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pal_emulator.testing import RunningEmulator
+from pal_engine import UNKNOWN, ProviderHost
 from pulumi.dynamic.dynamic import serialize_provider
 
-from pal_provider.engine import UNKNOWN, ProviderHost
 from pal_provider.provider.state import PROVIDER_KEY
 from pal_provider.provider.tool import TOOL_TYPE_TOKEN, ToolProvider
-from tests.fixtures.emulator import RunningEmulator
 from tests.provider.conftest import pal_props, pal_spec, provision, urn
 
 TOOL_ID = "t0123456789ab"

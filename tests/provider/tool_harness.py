@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pal_provider.engine import Engine, ProviderHost, RunResult
-from tests.fixtures.emulator import RunningEmulator
+from pal_emulator.testing import RunningEmulator
+from pal_engine import Engine, ProviderHost, RunResult
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STACK = "test"

@@ -1,0 +1,114 @@
+"""The encrypted JSON checkpoint."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from pal_engine import Checkpoint, CheckpointError, ResourceState, Snapshot
+
+SECRET = "planted-api-key-7f3a9c"
+NESTED_SECRET = "planted-nested-llm-key"
+
+
+def _snapshot() -> Snapshot:
+    shelf = ResourceState(
+        urn="urn:pulumi:dev::p::t::shelf",
+        type="t",
+        name="shelf",
+        id="id-1",
+        inputs={"password": SECRET, "layers": {"llm": {"api_key": NESTED_SECRET, "model": "m"}}},
+        outputs={"password": SECRET, "token": "tok-1", "plain": "visible-value"},
+        secret_inputs=frozenset({"password", "layers.llm.api_key"}),
+        secret_outputs=frozenset({"password", "token"}),
+        additional_secret_outputs=("token",),
+    )
+    book = ResourceState(
+        urn="urn:pulumi:dev::p::t::book",
+        type="t",
+        name="book",
+        id="id-2",
+        inputs={"shelf_id": "id-1", "tags": ["a", SECRET]},
+        secret_inputs=frozenset({"tags[1]"}),
+        dependencies=(shelf.urn,),
+    )
+    return Snapshot(
+        project="p",
+        stack="dev",
+        resources=(shelf, book),
+        outputs={"token": "tok-1", "id": "id-1"},
+        secret_outputs=frozenset({"token"}),
+    )
+
+
+def test_round_trip_restores_values_and_secret_paths(tmp_path: Path) -> None:
+    path = tmp_path / "ck.json"
+    Checkpoint(path, "pw").save(_snapshot())
+
+    loaded = Checkpoint(path, "pw").load()
+
+    assert loaded == _snapshot()
+
+
+def test_no_secret_value_appears_in_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "ck.json"
+    Checkpoint(path, "pw").save(_snapshot())
+
+    raw = path.read_bytes()
+
+    for secret in (SECRET, NESTED_SECRET, "tok-1"):
+        assert secret.encode() not in raw
+    assert b"visible-value" in raw and b'"model":"m"' in raw
+    document = json.loads(raw)
+    assert document["resources"][0]["inputs"]["layers"]["llm"]["api_key"]["ciphertext"]
+
+
+def test_wrong_passphrase_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ck.json"
+    Checkpoint(path, "right").save(_snapshot())
+
+    with pytest.raises(CheckpointError, match="incorrect passphrase"):
+        Checkpoint(path, "wrong").load()
+    with pytest.raises(CheckpointError, match="incorrect passphrase"):
+        Checkpoint(path, "wrong").save(Snapshot())
+
+
+def test_passphrase_comes_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE", raising=False)
+    monkeypatch.delenv("PULUMI_CONFIG_PASSPHRASE_FILE", raising=False)
+    with pytest.raises(CheckpointError, match="PULUMI_CONFIG_PASSPHRASE"):
+        Checkpoint(tmp_path / "ck.json")
+
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "from-env")
+    Checkpoint(tmp_path / "ck.json").save(_snapshot())
+    assert Checkpoint(tmp_path / "ck.json", "from-env").load() == _snapshot()
+
+
+def test_salt_is_kept_across_saves_and_writes_leave_no_temporary_files(tmp_path: Path) -> None:
+    path = tmp_path / "ck.json"
+    Checkpoint(path, "pw").save(_snapshot())
+    salt = json.loads(path.read_text())["encryption"]["salt"]
+
+    Checkpoint(path, "pw").save(Snapshot(project="p", stack="dev"))
+
+    assert json.loads(path.read_text())["encryption"]["salt"] == salt
+    assert [p.name for p in tmp_path.iterdir()] == ["ck.json"]
+
+
+def test_a_missing_file_is_an_empty_snapshot_and_a_foreign_file_an_error(tmp_path: Path) -> None:
+    assert Checkpoint(tmp_path / "absent.json", "pw").load() == Snapshot()
+    foreign = tmp_path / "foreign.json"
+    foreign.write_text('{"hello": 1}')
+
+    with pytest.raises(CheckpointError, match="not a palfleet engine checkpoint"):
+        Checkpoint(foreign, "pw").load()
+
+
+def test_repr_masks_secrets() -> None:
+    text = repr(_snapshot())
+
+    assert SECRET not in text and NESTED_SECRET not in text and "tok-1" not in text
+    assert "visible-value" in text
