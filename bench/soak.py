@@ -303,14 +303,17 @@ def run_soak(pals: int = 40, kills: int = 4, seed: int = 11, max_runs: int = 12)
                 method="PATCH", path="/v2/*", drop="after", probability=0.05, seed=seed + 3
             )
             total = pals + 4  # PALs and registry tools
-            for left in range(kills, 0, -1):
+            attempts = 0
+            while report.kills < kills and attempts < 3 * kills:
+                attempts += 1
+                left = kills - report.kills
                 done = soak.recorded()
                 at = done + rng.randint(1, max(1, (total - done) // (left + 1)))
                 if soak.killed_run(at):
                     report.kills += 1
                     report.runs.append(f"killed at {soak.recorded()}/{total}")
-                else:
-                    report.runs.append("finished before the kill")
+                else:  # it failed early (the first failed step cancels an up) or finished
+                    report.runs.append("ended before the kill")
             for _ in range(max_runs):
                 result = soak.run("up")
                 report.runs.append(f"up={result.returncode}")
