@@ -48,7 +48,7 @@ Decisions where the contract leaves room
   must not wipe the key); when no secret is stored there, ``********`` is 400. A tool
   PATCH carrying ``********`` in an auth secret is 400; omitting the field keeps the
   stored secret when the auth type is unchanged.
-* PATCH: strict RFC 6902 by this package's own engine (``jsonpatch_engine``),
+* PATCH: strict RFC 6902 through the ``jsonpatch`` library (``patching``),
   atomic; pointers may use either vocabulary; 304 with an empty body when nothing
   changes; 422 ``{"message": "Invalid JSON patch format"}`` for a body that is not
   valid JSON, a malformed op, a bad pointer or a failed ``test``; 400 naming the field

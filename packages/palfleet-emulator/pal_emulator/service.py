@@ -12,8 +12,8 @@ from typing import Any
 
 from . import ids, pal_rules, tool_rules
 from .errors import ApiError, InvalidDocument, bad_request, invalid_patch
-from .jsonpatch_engine import PatchError, format_pointer, parse_pointer, validate_patch
-from .jsonpatch_engine import apply_patch as apply_json_patch
+from .patching import PatchError, format_pointer, parse_pointer, validate_patch
+from .patching import apply_patch as apply_json_patch
 from .seed_data import STOCK_FACES, STOCK_PAL_SERVER_FIELDS, STOCK_PALS
 from .store import Store
 from .vocabulary import canonical_pointer_tokens, to_canonical, to_vocabulary

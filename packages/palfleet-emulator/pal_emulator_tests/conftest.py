@@ -7,7 +7,15 @@ from typing import Any
 
 import httpx
 import pytest
-from pal_emulator.testing import RunningEmulator
+
+# The package's own pytest fixtures (a session emulator on 127.0.0.1, reset per test), so these
+# tests also run on their own: `pytest packages/palfleet-emulator`.
+from pal_emulator.testing import (
+    RunningEmulator,
+    emulator,
+    emulator_server,
+    start_emulator_process,
+)
 
 FACE = "rf4703150052"
 OTHER_FACE = "r92debe21318"

@@ -1,4 +1,4 @@
-"""The emulator's RFC 6902 engine against the json-patch conformance suite (both files)."""
+"""The emulator's RFC 6902 adapter (the jsonpatch library) against the json-patch conformance suite (both files)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pal_emulator.jsonpatch_engine import PatchError, apply_patch, parse_pointer
+from pal_emulator.patching import PatchError, apply_patch, parse_pointer
 
 SUITE = Path(__file__).resolve().parents[3].parent / "shared" / "conformance" / "json-patch"
 
