@@ -11,11 +11,11 @@ from typing import Any
 
 import pulumi
 
+from pal_provider.core.masking import secret_refs
 from pal_provider.declaration import ResolvedFleet, load_stack, resolve_fleet
 from pal_provider.declaration.migration import MigrationPlan, plan_migration
 from pal_provider.provider.pal import PalResource
 from pal_provider.provider.settings import split_config_key
-from pal_provider.provider.state import secret_pointers
 from pal_provider.provider.tool import ToolResource
 
 CONFIG_NAMESPACE = "palfleet"
@@ -45,7 +45,7 @@ def secret_inputs(bodies: dict[str, dict[str, Any]], stack: str) -> dict[str, di
     missing: dict[str, list[str]] = {}
     for what, body in bodies.items():
         found[what] = {}
-        for pointer, key in secret_pointers(body).items():
+        for pointer, key in secret_refs(body).items():
             namespace, name = split_config_key(key)
             value = pulumi.Config(namespace).get_secret(name)
             if value is None:

@@ -18,9 +18,9 @@ from pal_engine.project import load_project
 from pulumi.runtime import MockResourceArgs, Mocks
 from pulumi.runtime.mocks import MockCallArgs, MockMonitor
 
+from pal_provider.core.masking import secret_refs
 from pal_provider.declaration import load_stack, resolve_fleet
 from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider
-from pal_provider.provider.state import secret_pointers
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # How a secret value looks on the wire (pulumi/runtime/rpc.py).
@@ -105,7 +105,7 @@ def test_every_declared_pal_is_registered_with_secret_free_readable_inputs(stack
         assert registered.additional_secret_outputs == ["secrets"]
         secrets = registered.inputs["secrets"]
         assert secrets[SIG_KEY] == SECRET_SIG, "the secrets input is marked secret"
-        assert sorted(secrets["value"]) == sorted(secret_pointers(pal.body))
+        assert sorted(secrets["value"]) == sorted(secret_refs(pal.body))
         assert registered.inputs.get("adopt_id") == pal.adopt_id
         spec_text = repr(registered.inputs["spec"])
         for value in SECRET_VALUES.values():

@@ -18,8 +18,10 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from pal_provider.core.jsonvalue import from_pointer
+from pal_provider.core.masking import MASK as SERVER_MASK
+
 MASK = "[REDACTED]"
-SERVER_MASK = "********"
 MAX_TEXT = 500
 # Shorter "secrets" are not replaced inside text: masking every occurrence of a two-letter
 # string would garble messages without protecting anything worth protecting.
@@ -45,7 +47,10 @@ def is_secret_key(key: str, *, parent: str | None = None) -> bool:
 
 def is_secret_pointer(pointer: str) -> bool:
     """True when an RFC 6901 pointer (a JSON Patch ``path``) addresses a secret leaf."""
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    try:
+        tokens = list(from_pointer(pointer))
+    except ValueError:
+        return False
     if not tokens:
         return False
     parent = tokens[-2] if len(tokens) > 1 else None

@@ -42,13 +42,13 @@ def _load_dev_stack(project: Path) -> Any:
 def demo_secrets(fleet: Any) -> dict[str, str]:
     """A made-up value for every secret the dev declaration refers to (the emulator stores
     and masks them; they are not credentials), keyed by Pulumi config key."""
+    from pal_provider.core.masking import secret_refs
     from pal_provider.declaration import resolve_fleet
-    from pal_provider.provider.state import secret_pointers
 
     resolved = resolve_fleet(fleet, STACK)
     bodies = [pal.body for pal in resolved.pals.values()]
     bodies += [tool.body for tool in resolved.tools.values()]
-    keys = {key for body in bodies for key in secret_pointers(body).values()}
+    keys = {key for body in bodies for key in secret_refs(body).values()}
     return {key: f"demo-{key.partition(':')[2] or key}" for key in sorted(keys)}
 
 

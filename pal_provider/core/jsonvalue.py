@@ -114,6 +114,20 @@ def from_pointer(pointer: str) -> tuple[str, ...]:
     return tuple(token.replace("~1", "/").replace("~0", "~") for token in pointer[1:].split("/"))
 
 
+def restore_integers(value: Json) -> Json:
+    """Undo a protobuf round trip, which carries every JSON number as a double: ``10.0`` is
+    ``10`` again (booleans stay booleans). Pulumi hands providers their inputs that way."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Mapping):
+        return {key: restore_integers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [restore_integers(item) for item in value]
+    return value
+
+
 def to_dotted(path: Path) -> str:
     """Human spelling of ``path``: ``layers.llm.model``, ``layers.llm.tools[3]``."""
     out = ""

@@ -7,10 +7,10 @@ knows which leaves are secret.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Final
 
-from pal_provider.core.jsonvalue import Json, Path, from_pointer
+from pal_provider.core.jsonvalue import Json, Path, from_pointer, to_pointer
 
 MASK: Final = "********"
 """What the API echoes in place of a stored secret."""
@@ -34,6 +34,46 @@ _SECRET_LAST_KEYS: Final[frozenset[str]] = frozenset(
 
 SECRET_REF_KEY: Final = "$secret"
 """Marker object ``{"$secret": "<config key>"}`` left by the declaration for unresolved secrets."""
+
+
+def secret_ref(config_key: str) -> dict[str, str]:
+    """The marker for the secret held by Pulumi config key ``config_key``."""
+    return {SECRET_REF_KEY: config_key}
+
+
+def secret_refs(document: Json) -> dict[str, str]:
+    """Every secret marker in ``document``: RFC 6901 pointer -> the config key it names."""
+    found: dict[str, str] = {}
+
+    def walk(node: Json, path: Path) -> None:
+        if is_secret_ref(node):
+            assert isinstance(node, Mapping)
+            found[to_pointer(path)] = str(node[SECRET_REF_KEY])
+        elif isinstance(node, Mapping):
+            for key, child in node.items():
+                walk(child, (*path, key))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, (*path, index))
+
+    walk(document, ())
+    return found
+
+
+def replace_secret_refs(document: Json, value_for: Callable[[str, str], Json]) -> Json:
+    """A copy of ``document`` with each marker replaced by ``value_for(pointer, config key)``."""
+
+    def walk(node: Json, path: Path) -> Json:
+        if is_secret_ref(node):
+            assert isinstance(node, Mapping)
+            return value_for(to_pointer(path), str(node[SECRET_REF_KEY]))
+        if isinstance(node, Mapping):
+            return {key: walk(child, (*path, key)) for key, child in node.items()}
+        if isinstance(node, list):
+            return [walk(child, (*path, index)) for index, child in enumerate(node)]
+        return node
+
+    return walk(document, ())
 
 
 def is_secret_path(path: Path) -> bool:
@@ -87,7 +127,11 @@ def redact(value: Json, path: Path, placeholder: str = MASK) -> Json:
 
 def is_secret_ref(value: Json) -> bool:
     """True for an unresolved ``{"$secret": "..."}`` marker."""
-    return isinstance(value, Mapping) and SECRET_REF_KEY in value
+    return (
+        isinstance(value, Mapping)
+        and len(value) == 1
+        and isinstance(value.get(SECRET_REF_KEY), str)
+    )
 
 
 def find_unsendable(value: Json, path: Path) -> tuple[Path, str] | None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
+
 from .merge import merge_intent
 from .models import Bindings, FleetDeclaration, PalIntent, SecretRef, ToolSpec
 from .secrets import secret_marker
@@ -91,15 +93,12 @@ def resolve_pal(name: str, pal: PalIntent, fleet: FleetDeclaration) -> DesiredPa
     )
 
 
-_AUTH_SECRET_FIELDS = ("token", "password", "value", "secret", "client_secret")
-
-
 def resolve_tool(name: str, tool: ToolSpec, bindings: Bindings) -> DesiredTool:
     body = {"name": name, **tool.model_dump(exclude_none=True, exclude={"name"})}
     auth = tool.delivery.api.auth if tool.delivery and tool.delivery.api else None
     if auth is not None:
         auth_body = body["delivery"]["api"]["auth"]
-        for key in _AUTH_SECRET_FIELDS:
+        for key in sorted(TOOL_AUTH_SECRET_KEYS):
             ref = getattr(auth, key, None)
             if isinstance(ref, SecretRef):
                 auth_body[key] = _marker(ref, bindings)

@@ -13,7 +13,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-MASK = "********"
+from pal_provider.core.jsonvalue import restore_integers
+from pal_provider.core.masking import MASK, TOOL_AUTH_SECRET_KEYS
+
 TOOL_FIELDS = (
     "name",
     "description",
@@ -35,19 +37,6 @@ TOOL_DEFAULTS: dict[str, Any] = {
     "tags": [],
 }
 API_DEFAULTS: dict[str, Any] = {"method": "POST", "timeout": 10}
-AUTH_SECRET_KEYS = frozenset({"token", "password", "value", "secret", "client_secret"})
-
-
-def _integers(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _integers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integers(v) for v in value]
-    return value
 
 
 def _absent(value: Any) -> bool:
@@ -61,7 +50,9 @@ def canonical_tool(doc: Mapping[str, Any]) -> dict[str, Any]:
     set, auth secrets masked (the API never shows them). The one tool comparison used by the
     provider, the migration and the GitOps commands."""
     out: dict[str, Any] = {
-        key: _integers(copy.deepcopy(doc[key])) for key in TOOL_FIELDS if not _absent(doc.get(key))
+        key: restore_integers(copy.deepcopy(doc[key]))
+        for key in TOOL_FIELDS
+        if not _absent(doc.get(key))
     }
     for key, value in TOOL_DEFAULTS.items():
         out.setdefault(key, copy.deepcopy(value))
@@ -76,7 +67,9 @@ def canonical_tool(doc: Mapping[str, Any]) -> dict[str, Any]:
         auth = api.get("auth")
         if isinstance(auth, dict):
             api["auth"] = {
-                k: (MASK if k in AUTH_SECRET_KEYS else v) for k, v in auth.items() if v is not None
+                k: (MASK if k in TOOL_AUTH_SECRET_KEYS else v)
+                for k, v in auth.items()
+                if v is not None
             }
         out["delivery"] = {"api": api}
     else:

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from pal_provider.api import PalApiError
 from pal_provider.core import canonicalize
+from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
 from pal_provider.declaration import load_stack
 from pal_provider.declaration.findings import CREDENTIAL_HEADERS
 from pal_provider.declaration.tool_definition import canonical_tool
@@ -52,8 +53,6 @@ from .session import (
 )
 from .yamlio import dump_text, to_commented
 
-MASKED: Final = "********"
-AUTH_SECRETS: Final = ("token", "password", "value", "secret", "client_secret")
 # Never factored into defaults: identity, reconciler options, and what defaults may not hold.
 NOT_DEFAULTS: Final = frozenset({"pal_name", "palfleet"})
 FIRST_KEYS: Final = ("pal_name", "face", "pipeline_mode", "system_prompt", "context", "greeting")
@@ -190,7 +189,7 @@ class _Builder:
         body.pop("name", None)
         auth = body.get("delivery", {}).get("api", {}).get("auth")
         if isinstance(auth, dict):
-            for key in AUTH_SECRETS:
+            for key in sorted(TOOL_AUTH_SECRET_KEYS):
                 if key in auth:
                     auth[key] = _secret(camel(name, key), self.exported)
         return body

@@ -32,22 +32,17 @@ from pal_provider.core import (
     diff_documents,
     patch_for,
 )
+from pal_provider.core.jsonvalue import from_pointer
+from pal_provider.core.masking import MASK, replace_secret_refs, secret_ref, secret_refs
 from pal_provider.declaration import validate_pal_body
 from pal_provider.provider.connection import client_for
 from pal_provider.provider.failures import ReconcileError
 from pal_provider.provider.leftovers import claim, find_leftover, is_claimed
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
-from pal_provider.provider.state import (
-    SECRET_MARKER,
-    PalInputs,
-    PalOutputs,
-    secret_pointers,
-    with_secrets,
-)
+from pal_provider.provider.state import PalInputs, PalOutputs
 from pal_provider.provider.unknowns import Path as UnknownPath
 from pal_provider.provider.unknowns import path_of, touches
 
-MASK = "********"
 # POSTs with an unknown outcome, each looked up without finding the PAL, before giving up.
 MAX_CREATE_ATTEMPTS = 3
 # A create whose response was lost is matched against PALs created this long before it was sent.
@@ -55,21 +50,19 @@ CLOCK_SKEW = dt.timedelta(minutes=2)
 CONFERENCING_PREFIX = "/layers/conferencing"
 
 
-def _pointer_tuple(pointer: str) -> tuple[str, ...]:
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/"))
-
-
 def _masked_spec(spec: dict[str, Any]) -> dict[str, Any]:
     """The spec with every secret marker replaced by the API's mask: comparable, secret-free."""
-    return with_secrets(spec, dict.fromkeys(secret_pointers(spec), MASK))
+    masked = replace_secret_refs(spec, lambda _pointer, _key: MASK)
+    assert isinstance(masked, dict)
+    return masked
 
 
-def changed_secret_pointers(old: PalInputs | None, new: PalInputs) -> list[str]:
+def changed_secret_refs(old: PalInputs | None, new: PalInputs) -> list[str]:
     """Secrets whose declared value differs from what was last applied (all of them when unknown)."""
-    declared = secret_pointers(new.spec)
+    declared = secret_refs(new.spec)
     if old is None:
         return sorted(declared)
-    previous = secret_pointers(old.spec)
+    previous = secret_refs(old.spec)
     return sorted(
         pointer
         for pointer in declared
@@ -107,7 +100,7 @@ class PalReconciler:
             and not touches(("spec", *path_of(finding.path)), unknown)
         ]
         for pointer in inputs.missing_secrets(unknown):
-            dotted = ".".join(_pointer_tuple(pointer))
+            dotted = ".".join(from_pointer(pointer))
             problems.append(
                 (dotted, "secret reference has no value: set it with `pulumi config set --secret`")
             )
@@ -118,7 +111,7 @@ class PalReconciler:
         return diff_documents(
             canonicalize(_masked_spec(old.spec), live=False),
             canonicalize(_masked_spec(new.spec), live=False),
-            changed_secrets=[_pointer_tuple(p) for p in changed_secret_pointers(old, new)],
+            changed_secrets=[from_pointer(p) for p in changed_secret_refs(old, new)],
         )
 
     # -- operations -------------------------------------------------------------------------
@@ -203,7 +196,7 @@ class PalReconciler:
     # -- helpers ------------------------------------------------------------------------------
 
     def _secret_paths(self, old: PalInputs | None, new: PalInputs) -> list[tuple[str, ...]]:
-        return [_pointer_tuple(p) for p in changed_secret_pointers(old, new)]
+        return [from_pointer(p) for p in changed_secret_refs(old, new)]
 
     def get_live(self, pal_id: str) -> dict[str, Any]:
         try:
@@ -410,11 +403,11 @@ def spec_from_live(live: dict[str, Any], declared_spec: dict[str, Any]) -> dict[
         return declared_spec
     refreshed = apply_changes(masked, changes)
     assert isinstance(refreshed, dict)
-    for pointer, config_key in secret_pointers(declared_spec).items():
-        tokens = _pointer_tuple(pointer)
+    for pointer, config_key in secret_refs(declared_spec).items():
+        tokens = from_pointer(pointer)
         parent: Any = refreshed
         for token in tokens[:-1]:
             parent = parent.get(token) if isinstance(parent, dict) else None
         if isinstance(parent, dict) and parent.get(tokens[-1]) == MASK:
-            parent[tokens[-1]] = {SECRET_MARKER: config_key}
+            parent[tokens[-1]] = secret_ref(config_key)
     return refreshed

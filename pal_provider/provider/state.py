@@ -9,77 +9,21 @@ state stays readable and secret-free.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from pal_provider.core.jsonvalue import restore_integers
+from pal_provider.core.masking import SECRET_REF_KEY, replace_secret_refs, secret_refs
 from pal_provider.provider.unknowns import Path as UnknownPath
 from pal_provider.provider.unknowns import split_unknowns, touches
 
 PROVIDER_KEY = "__provider"
+SECRET_MARKER = SECRET_REF_KEY
 # Inputs that describe the remote object itself; every other input is a provider setting.
 CONTENT_FIELDS = frozenset({"spec", "secrets", "attached_tool_ids"})
-SECRET_MARKER = "$secret"
-
-
-def restore_integers(value: Any) -> Any:
-    """Undo the protobuf round trip that turns every JSON number into a float.
-
-    ``Struct`` values carry numbers as doubles, so ``timeout: 10`` reaches the provider as
-    ``10.0``; the API and our canonical form expect the integer back.
-    """
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, dict):
-        return {k: restore_integers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [restore_integers(v) for v in value]
-    return value
-
-
-def escape_pointer_token(token: str | int) -> str:
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def unescape_pointer_token(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def secret_pointers(spec: Any, prefix: str = "") -> dict[str, str]:
-    """Every secret marker in ``spec``: JSON pointer -> config key it refers to."""
-    found: dict[str, str] = {}
-    if isinstance(spec, dict):
-        if set(spec) == {SECRET_MARKER} and isinstance(spec[SECRET_MARKER], str):
-            found[prefix] = spec[SECRET_MARKER]
-            return found
-        for key, value in spec.items():
-            found.update(secret_pointers(value, f"{prefix}/{escape_pointer_token(key)}"))
-    elif isinstance(spec, list):
-        for index, value in enumerate(spec):
-            found.update(secret_pointers(value, f"{prefix}/{index}"))
-    return found
-
-
-def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
-    """A copy of ``spec`` with each secret marker replaced by its value from ``secrets``."""
-    body = copy.deepcopy(spec)
-    for pointer in secret_pointers(spec):
-        tokens = [unescape_pointer_token(t) for t in pointer.lstrip("/").split("/")]
-        parent: Any = body
-        for token in tokens[:-1]:
-            parent = parent[int(token)] if isinstance(parent, list) else parent[token]
-        last = tokens[-1]
-        value = secrets[pointer]
-        if isinstance(parent, list):
-            parent[int(last)] = value
-        else:
-            parent[last] = value
-    return body
 
 
 T = TypeVar("T", bound="DeclaredInputs")
@@ -171,8 +115,15 @@ class DeclaredInputs(BaseModel):
             return []
         pending = {str(path[1]) for path in unknown if len(path) == 2 and path[0] == "secrets"}
         return sorted(
-            p for p in secret_pointers(self.spec) if p not in self.secrets and p not in pending
+            p for p in secret_refs(self.spec) if p not in self.secrets and p not in pending
         )
+
+
+def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """A copy of ``spec`` with each secret marker replaced by its value from ``secrets``."""
+    body = replace_secret_refs(spec, lambda pointer, _key: secrets[pointer])
+    assert isinstance(body, dict)
+    return body
 
 
 class PalInputs(DeclaredInputs):

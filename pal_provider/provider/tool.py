@@ -25,6 +25,7 @@ from pulumi.dynamic import (
 )
 from pydantic import ValidationError
 
+from pal_provider.core.masking import SECRET_REF_KEY, is_secret_ref
 from pal_provider.declaration.findings import Report
 from pal_provider.declaration.models import ToolSpec
 from pal_provider.declaration.tool_rules import check_registry_tool
@@ -32,7 +33,7 @@ from pal_provider.provider.connection import MissingCredentials, client_for
 from pal_provider.provider.failures import ReconcileError, quiet_tracebacks, reported_as
 from pal_provider.provider.resource_props import declared_props, resource_options
 from pal_provider.provider.settings import ProviderSettings
-from pal_provider.provider.state import PROVIDER_KEY, SECRET_MARKER
+from pal_provider.provider.state import PROVIDER_KEY
 from pal_provider.provider.tool_reconcile import ToolReconciler, declared_differences
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 from pal_provider.provider.unknowns import Path as UnknownPath
@@ -52,8 +53,8 @@ def _props(props: dict[str, Any]) -> dict[str, Any]:
 def _as_declaration(value: Any) -> Any:
     """Secret markers back to the declaration's ``{secret: key}`` shape, for the rules."""
     if isinstance(value, dict):
-        if set(value) == {SECRET_MARKER}:
-            return {"secret": value[SECRET_MARKER]}
+        if is_secret_ref(value):
+            return {"secret": value[SECRET_REF_KEY]}
         return {k: _as_declaration(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_as_declaration(v) for v in value]

@@ -13,15 +13,14 @@ import copy
 from typing import Any
 
 from pal_provider.api import NotFound, OutcomeUnknown, PalApiError, PalClient, ValidationFailed
+from pal_provider.core.jsonvalue import from_pointer
+from pal_provider.core.masking import MASK, TOOL_AUTH_SECRET_KEYS, secret_ref, secret_refs
 from pal_provider.declaration.tool_definition import (
-    AUTH_SECRET_KEYS,
-    MASK,
     TOOL_FIELDS,
     canonical_tool,
     definition_differences,
 )
 from pal_provider.provider.failures import ReconcileError
-from pal_provider.provider.state import SECRET_MARKER, secret_pointers, unescape_pointer_token
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 
 AUTH_POINTER = "/delivery/api/auth/"
@@ -29,8 +28,8 @@ AUTH_POINTER = "/delivery/api/auth/"
 
 def changed_tool_secrets(old: ToolInputs | None, new: ToolInputs) -> set[str]:
     """Auth secret keys whose declared value (or reference) differs from the last applied one."""
-    declared = secret_pointers(new.spec)
-    previous = secret_pointers(old.spec) if old is not None else {}
+    declared = secret_refs(new.spec)
+    previous = secret_refs(old.spec) if old is not None else {}
     changed = {
         pointer
         for pointer in declared
@@ -39,7 +38,7 @@ def changed_tool_secrets(old: ToolInputs | None, new: ToolInputs) -> set[str]:
         or previous[pointer] != declared[pointer]
         or old.secrets.get(pointer) != new.secrets.get(pointer)
     }
-    return {unescape_pointer_token(p.rsplit("/", 1)[-1]) for p in changed}
+    return {from_pointer(p)[-1] for p in changed}
 
 
 def declared_differences(old: ToolInputs, new: ToolInputs) -> list[str]:
@@ -72,7 +71,7 @@ def merge_patch(
     auth = api.get("auth") if isinstance(api, dict) else None
     live_auth = (current["delivery"].get("api") or {}).get("auth") or {}
     if isinstance(auth, dict) and live_auth.get("type") == auth.get("type"):
-        for key in AUTH_SECRET_KEYS:
+        for key in TOOL_AUTH_SECRET_KEYS:
             if key in auth and key in live_auth and key not in changed_secrets:
                 del auth[key]
     fields["delivery"] = delivery
@@ -87,11 +86,11 @@ def spec_from_live(live: dict[str, Any], declared_spec: dict[str, Any]) -> dict[
     spec = {key: copy.deepcopy(live[key]) for key in TOOL_FIELDS if live.get(key) is not None}
     auth = ((spec.get("delivery") or {}).get("api") or {}).get("auth")
     if isinstance(auth, dict):
-        for pointer, config_key in secret_pointers(declared_spec).items():
+        for pointer, config_key in secret_refs(declared_spec).items():
             if pointer.startswith(AUTH_POINTER):
-                key = unescape_pointer_token(pointer[len(AUTH_POINTER) :])
+                key = from_pointer(pointer)[-1]
                 if auth.get(key) == MASK:
-                    auth[key] = {SECRET_MARKER: config_key}
+                    auth[key] = secret_ref(config_key)
     return spec
 
 
@@ -211,9 +210,9 @@ class ToolReconciler:
                 "rename the declared tool, or delete the live one (`palfleet tools audit` shows "
                 "who uses it), or make the two definitions identical"
             )
-        if secret_pointers(inputs.spec):
+        if secret_refs(inputs.spec):
             # Identical apart from secrets we cannot read back: make the stored ones ours.
-            fields = merge_patch(live, inputs.body(), set(AUTH_SECRET_KEYS))
+            fields = merge_patch(live, inputs.body(), set(TOOL_AUTH_SECRET_KEYS))
             try:
                 live = self._client.update_tool(tool_id, fields)
             except PalApiError as exc:

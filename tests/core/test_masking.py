@@ -11,7 +11,9 @@ from pal_provider.core.masking import (
     is_secret_path,
     normalize_paths,
     redact,
+    replace_secret_refs,
     secret_prefix,
+    secret_refs,
 )
 
 
@@ -58,3 +60,36 @@ def test_find_unsendable() -> None:
 
 def test_normalize_paths_accepts_three_spellings() -> None:
     assert normalize_paths([("a", "b"), "/c/d~1e", "f.g"]) == {("a", "b"), ("c", "d/e"), ("f", "g")}
+
+
+BODY = {
+    "pal_name": "Storyteller",
+    "layers": {
+        "llm": {"api_key": {"$secret": "palfleet:llmKey"}, "headers": {"X": "1"}},
+        "tts": {"api_key": {"$secret": "palfleet:ttsKey"}},
+    },
+    "tools": [{"auth": {"token": {"$secret": "palfleet:hook"}}}],
+    "a/b~c": {"$secret": "palfleet:odd"},
+    "not": {"$secret": "k", "other": 1},
+}
+
+
+def test_secret_refs_lists_pointers_and_config_keys() -> None:
+    assert secret_refs(BODY) == {
+        "/layers/llm/api_key": "palfleet:llmKey",
+        "/layers/tts/api_key": "palfleet:ttsKey",
+        "/tools/0/auth/token": "palfleet:hook",
+        "/a~1b~0c": "palfleet:odd",
+    }
+
+
+def test_replace_secret_refs_replaces_markers_and_copies() -> None:
+    values = {"palfleet:llmKey": "v1", "palfleet:ttsKey": "v2", "palfleet:hook": "v3"}
+    result = replace_secret_refs(BODY, lambda pointer, key: values.get(key, pointer))
+    assert isinstance(result, dict)
+    assert result["layers"]["llm"]["api_key"] == "v1"
+    assert result["tools"][0]["auth"]["token"] == "v3"
+    assert result["a/b~c"] == "/a~1b~0c"
+    assert result["layers"]["llm"]["headers"] == {"X": "1"}
+    assert BODY["layers"]["llm"]["api_key"] == {"$secret": "palfleet:llmKey"}  # type: ignore[index]
+    assert secret_refs(result) == {}

@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from pal_provider.api import PalClient
 from pal_provider.cli import app
+from pal_provider.core.masking import replace_secret_refs
 from pal_provider.declaration import ResolvedFleet, load_stack, resolve_fleet
-from pal_provider.declaration.secrets import substitute_secrets
 
 # Planted secret values: no output of any command may contain any of them.
 PLANTED = {
@@ -110,12 +110,16 @@ def resolved(root: Path, stack: str = "dev") -> ResolvedFleet:
 def apply_fleet(client: PalClient, fleet: ResolvedFleet) -> dict[str, str]:
     """Create every declared tool and PAL as declared (secrets = planted values), attach tools."""
     tool_ids = {
-        name: client.create_tool(substitute_secrets(tool.body, PLANTED.__getitem__))["tool_id"]
+        name: client.create_tool(
+            replace_secret_refs(tool.body, lambda _pointer, key: PLANTED[key])
+        )["tool_id"]
         for name, tool in fleet.tools.items()
     }
     pal_ids: dict[str, str] = {}
     for name, pal in fleet.pals.items():
-        created = client.create_pal(substitute_secrets(pal.body, PLANTED.__getitem__))
+        created = client.create_pal(
+            replace_secret_refs(pal.body, lambda _pointer, key: PLANTED[key])
+        )
         pal_ids[name] = created["pal_id"]
         if pal.tool_names:
             client.attach_tools(created["pal_id"], [tool_ids[t] for t in pal.tool_names])
