@@ -32,7 +32,14 @@ from pal_provider.core.fields import (
     SET_VALUED,
     VOICE_SETTINGS,
 )
-from pal_provider.core.jsonvalue import Json, Path, copy_json, get_path, strict_equal
+from pal_provider.core.jsonvalue import (
+    Json,
+    Path,
+    copy_json,
+    delete_pruning,
+    get_path,
+    strict_equal,
+)
 from pal_provider.core.masking import MASK, SECRET_PATHS
 
 __all__ = [
@@ -168,21 +175,7 @@ def _elide_defaults(doc: dict[str, Any]) -> None:
     for path, default in ELIDED_DEFAULTS.items():
         found, value = get_path(doc, path)
         if found and strict_equal(value, default):
-            _delete_in_place(doc, path)
-
-
-def _delete_in_place(doc: dict[str, Any], path: Path) -> None:
-    """Delete ``path`` and every parent object left empty by the deletion."""
-    parents: list[tuple[dict[str, Any], Any]] = []
-    node: Any = doc
-    for token in path[:-1]:
-        parents.append((node, token))
-        node = node[token]
-    del node[path[-1]]
-    while parents and not node:
-        parent, token = parents.pop()
-        del parent[token]
-        node = parent
+            delete_pruning(doc, path)
 
 
 def comparable_current(current: Mapping[str, Json], desired: Mapping[str, Json]) -> dict[str, Any]:

@@ -128,6 +128,20 @@ def restore_integers(value: Json) -> Json:
     return value
 
 
+def delete_pruning(doc: dict[str, Any], path: Path) -> None:
+    """Delete ``path`` (which exists) and every parent object the deletion leaves empty."""
+    parents: list[tuple[Any, Key]] = []
+    node: Any = doc
+    for token in path[:-1]:
+        parents.append((node, token))
+        node = node[token]
+    del node[path[-1]]
+    while parents and not node:
+        parent, token = parents.pop()
+        del parent[token]
+        node = parent
+
+
 def to_dotted(path: Path) -> str:
     """Human spelling of ``path``: ``layers.llm.model``, ``layers.llm.tools[3]``."""
     out = ""

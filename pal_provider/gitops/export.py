@@ -24,6 +24,7 @@ from typing import Any, Final
 
 from pal_provider.api import PalApiError
 from pal_provider.core import canonicalize
+from pal_provider.core.jsonvalue import delete_pruning
 from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
 from pal_provider.declaration import load_stack
 from pal_provider.declaration.findings import CREDENTIAL_HEADERS
@@ -205,19 +206,6 @@ def _leaves(doc: dict[str, Any], prefix: tuple[str, ...] = ()) -> dict[tuple[str
     return out
 
 
-def _remove(doc: dict[str, Any], path: tuple[str, ...]) -> None:
-    node = doc
-    parents: list[tuple[dict[str, Any], str]] = []
-    for key in path[:-1]:
-        parents.append((node, key))
-        node = node[key]
-    del node[path[-1]]
-    while parents and not node:
-        parent, key = parents.pop()
-        del parent[key]
-        node = parent
-
-
 def _put(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node = doc
     for key in path[:-1]:
@@ -245,7 +233,7 @@ def factor_defaults(pals: dict[str, dict[str, Any]]) -> dict[str, Any]:
             continue
         _put(defaults, path, common[path])
         for body in bodies:
-            _remove(body, path)
+            delete_pruning(body, path)
     return defaults
 
 
