@@ -23,20 +23,13 @@ from typing import Any, Final, Literal
 
 from pal_provider.core import ChangeSet, diff_documents, diff_pal
 from pal_provider.declaration import DesiredPal, ResolvedFleet
+from pal_provider.declaration.migration import inline_entries, without_inline_tools
 from pal_provider.declaration.tool_definition import canonical_tool
 
 from .live import LiveAccount, may_carry_tools
 
 PalAction = Literal["create", "update", "adopt", "ambiguous", "adopt_missing"]
 ToolAction = Literal["create", "update", "unchanged"]
-
-INLINE_TOOL_PATHS: Final = (
-    ("llm", "tools", "llm"),
-    ("perception", "visual_tools", "vision"),
-    ("perception", "audio_tools", "audio"),
-    ("perception", "perception_tools", "vision"),
-)
-"""(layer, field, registry origin) of the legacy inline tool lists the migration moves."""
 
 
 @dataclass(frozen=True)
@@ -199,33 +192,10 @@ def attachment_reads(fleet: ResolvedFleet) -> Callable[[dict[str, Any]], bool]:
 
 
 def inline_tool_names(doc: dict[str, Any]) -> list[tuple[str, str]]:
-    """(name, source path) of every legacy inline tool in a PAL document."""
-    found: list[tuple[str, str]] = []
-    layers = doc.get("layers")
-    if not isinstance(layers, dict):
-        return found
-    for layer, key, _origin in INLINE_TOOL_PATHS:
-        entries = (
-            (layers.get(layer) or {}).get(key) if isinstance(layers.get(layer), dict) else None
-        )
-        for entry in entries or []:
-            function = entry.get("function") if isinstance(entry, dict) else None
-            if isinstance(function, dict) and isinstance(function.get("name"), str):
-                found.append((function["name"], f"layers.{layer}.{key}"))
-    return found
-
-
-def without_inline_tools(doc: dict[str, Any]) -> dict[str, Any]:
-    """A copy without the inline tool lists (the migration, not a patch, handles them)."""
-    out = dict(doc)
-    layers = out.get("layers")
-    if isinstance(layers, dict):
-        layers = dict(layers)
-        for layer, key, _origin in INLINE_TOOL_PATHS:
-            if isinstance(layers.get(layer), dict) and key in layers[layer]:
-                layers[layer] = {k: v for k, v in layers[layer].items() if k != key}
-        out["layers"] = layers
-    return out
+    """(name, source list) of every legacy inline tool in a PAL document."""
+    return [
+        (entry.name, f"layers.{entry.layer}.{entry.list_field}") for entry in inline_entries(doc)
+    ]
 
 
 def _attached_names(live: LiveAccount, pal_id: str) -> set[str]:
