@@ -14,9 +14,7 @@ import pulumi
 from pal_provider.core.masking import secret_refs
 from pal_provider.declaration import ResolvedFleet, load_stack, resolve_fleet
 from pal_provider.declaration.migration import MigrationPlan, plan_migration
-from pal_provider.provider.pal import PalResource
-from pal_provider.provider.settings import split_config_key
-from pal_provider.provider.tool import ToolResource
+from pal_provider.provider import PalResource, ToolResource, split_config_key
 
 CONFIG_NAMESPACE = "palfleet"
 

@@ -29,6 +29,22 @@ class ReconcileError(Exception):
     """A failure the user can act on; its message holds no secret and no Python detail."""
 
 
+# -- the wording of failures, in one place ---------------------------------------------------
+
+
+def failed(what: str, error: Exception) -> ReconcileError:
+    """``<what> failed: <the API client's message>`` (that message names the request and the
+    server's answer, and is already redacted)."""
+    return ReconcileError(f"{what} failed: {error}")
+
+
+def deleted_outside_pulumi(kind: str, object_id: str) -> ReconcileError:
+    return ReconcileError(
+        f"{kind} {object_id} no longer exists (deleted outside Pulumi): run `pulumi refresh`, "
+        "then `pulumi up` recreates it"
+    )
+
+
 class ProviderFailure(Exception):
     """What the engine receives when a palfleet resource operation fails.
 

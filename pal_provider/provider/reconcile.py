@@ -36,7 +36,7 @@ from pal_provider.core.jsonvalue import from_pointer
 from pal_provider.core.masking import MASK, replace_secret_refs, secret_ref, secret_refs
 from pal_provider.declaration import validate_pal_body
 from pal_provider.provider.connection import client_for
-from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
 from pal_provider.provider.leftovers import claim, find_leftover, is_claimed
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
 from pal_provider.provider.state import PalInputs, PalOutputs
@@ -132,7 +132,7 @@ class PalReconciler:
             except NotFound:
                 pass  # deleted since the listing: nothing left over after all
             except PalApiError as exc:
-                raise ReconcileError(f"reading PAL {leftover} to adopt it failed: {exc}") from None
+                raise failed(f"reading PAL {leftover} to adopt it", exc) from None
         for _attempt in range(MAX_CREATE_ATTEMPTS):
             try:
                 created = self._client.create_pal(inputs.body())
@@ -144,10 +144,10 @@ class PalReconciler:
             except ValidationFailed as exc:
                 holder = self._username_holder(inputs, exc)
                 if holder is None:
-                    raise ReconcileError(f"create failed: {exc}") from None
+                    raise failed("create", exc) from None
                 return self._adopt(holder, inputs, reason="PAL holding the username")
             except PalApiError as exc:
-                raise ReconcileError(f"create failed: {exc}") from None
+                raise failed("create", exc) from None
             claim(self._client, str(created["pal_id"]))
             return self._outputs(inputs, created)
         raise ReconcileError(
@@ -172,7 +172,7 @@ class PalReconciler:
         except NotFound:
             return None
         except PalApiError as exc:
-            raise ReconcileError(f"refresh failed: {exc}") from None
+            raise failed("refresh", exc) from None
 
     def read(
         self, pal_id: str, old: PalOutputs, *, live: dict[str, Any] | None = None
@@ -191,7 +191,7 @@ class PalReconciler:
         except NotFound:
             return
         except PalApiError as exc:
-            raise ReconcileError(f"delete failed: {exc}") from None
+            raise failed("delete", exc) from None
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -202,12 +202,9 @@ class PalReconciler:
         try:
             return self._client.get_pal(pal_id)
         except NotFound:
-            raise ReconcileError(
-                f"PAL {pal_id} no longer exists (deleted outside Pulumi): run `pulumi refresh`, "
-                "then `pulumi up` recreates it"
-            ) from None
+            raise deleted_outside_pulumi("PAL", pal_id) from None
         except PalApiError as exc:
-            raise ReconcileError(f"reading PAL {pal_id} failed: {exc}") from None
+            raise failed(f"reading PAL {pal_id}", exc) from None
 
     def _adopt(self, pal_id: str, inputs: PalInputs, *, reason: str) -> PalOutputs:
         try:
@@ -218,7 +215,7 @@ class PalReconciler:
                 "adopt_id to create a new PAL"
             ) from None
         except PalApiError as exc:
-            raise ReconcileError(f"reading PAL {pal_id} to adopt it failed: {exc}") from None
+            raise failed(f"reading PAL {pal_id} to adopt it", exc) from None
         return self._take_over(pal_id, live, inputs)
 
     def _take_over(self, pal_id: str, live: dict[str, Any], inputs: PalInputs) -> PalOutputs:
@@ -250,7 +247,7 @@ class PalReconciler:
                 "for the whole stack"
             ) from None
         except PalApiError as exc:
-            raise ReconcileError(f"updating PAL {pal_id} failed: {exc}") from None
+            raise failed(f"updating PAL {pal_id}", exc) from None
         return result.document
 
     def _leftover(self, inputs: PalInputs) -> str | None:

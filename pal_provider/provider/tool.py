@@ -12,42 +12,27 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import pulumi
-from pulumi.dynamic import (
-    CheckFailure,
-    CheckResult,
-    ConfigureRequest,
-    CreateResult,
-    DiffResult,
-    ReadResult,
-    Resource,
-    ResourceProvider,
-    UpdateResult,
-)
+from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pydantic import ValidationError
 
 from pal_provider.core.masking import SECRET_REF_KEY, is_secret_ref
 from pal_provider.declaration.findings import Report
 from pal_provider.declaration.models import ToolSpec
 from pal_provider.declaration.tool_rules import check_registry_tool
+from pal_provider.provider.base import FleetProvider
 from pal_provider.provider.connection import MissingCredentials, client_for
-from pal_provider.provider.failures import ReconcileError, quiet_tracebacks, reported_as
+from pal_provider.provider.failures import ReconcileError
 from pal_provider.provider.resource_props import declared_props, resource_options
-from pal_provider.provider.settings import ProviderSettings
-from pal_provider.provider.state import PROVIDER_KEY
 from pal_provider.provider.tool_reconcile import ToolReconciler, declared_differences
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 from pal_provider.provider.unknowns import Path as UnknownPath
-from pal_provider.provider.unknowns import contains_unknown, path_of, touches
+from pal_provider.provider.unknowns import path_of, touches
 
 TOOL_MODULE = "tavus"
 TOOL_TYPE_NAME = "Tool"
 TOOL_TYPE_TOKEN = f"pulumi-python:dynamic/{TOOL_MODULE}:{TOOL_TYPE_NAME}"
 
 T = TypeVar("T")
-
-
-def _props(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k != PROVIDER_KEY}
 
 
 def _as_declaration(value: Any) -> Any:
@@ -91,49 +76,32 @@ def check_tool_spec(
     return problems
 
 
-class ToolProvider(ResourceProvider):
-    """Stateless between calls; no client, lock or secret lives on the pickled instance."""
+class ToolProvider(FleetProvider[ToolInputs, ToolOutputs]):
+    """The provider of ``ToolResource`` (its class path is in every tool's state: never move
+    it)."""
 
-    serialize_as_secret_always = False
+    kind = "tool"
+    inputs_type = ToolInputs
+    outputs_type = ToolOutputs
 
-    _settings: ProviderSettings | None
+    def spec_problems(
+        self, inputs: ToolInputs, unknown: Sequence[UnknownPath]
+    ) -> list[tuple[str, str]]:
+        return check_tool_spec(inputs, unknown)
 
-    def configure(self, req: ConfigureRequest) -> None:
-        quiet_tracebacks()
-        self._settings = ProviderSettings.from_configure(req.config)
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        checked = ToolInputs.checked(news)
-        failures = [CheckFailure(path, reason) for path, reason in checked.problems]
-        if checked.inputs is not None:
-            failures += [
-                CheckFailure(f"spec.{path}" if path else "spec", reason)
-                for path, reason in check_tool_spec(checked.inputs, checked.unknown)
-            ]
-        return CheckResult(news, failures)
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        """Never raises; an unknown input or an unreadable stored state counts as a change.
-        A new name is a new tool (names are the tools' identity in the account)."""
-        try:
-            if contains_unknown(news):
-                return DiffResult(changes=True, replaces=[], delete_before_replace=True)
-            old = ToolOutputs.from_props(olds)
-            new = ToolInputs.from_props(_props(news))
-        except Exception:
-            return DiffResult(changes=True, replaces=[], delete_before_replace=True)
+    def compare(self, old: ToolOutputs, new: ToolInputs) -> DiffResult:
+        """A new name is a new tool (names are the tools' identity in the account)."""
         replaces = ["logical_name"] if old.logical_name != new.logical_name else []
         changed = bool(declared_differences(old, new) or old.setting_changes(new) or replaces)
-        return DiffResult(changes=changed, replaces=replaces, delete_before_replace=True)
+        return self.changed(changed, replaces)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        inputs = ToolInputs.from_props(_props(props))
+        inputs = self.inputs(props)
         outputs = self._run(inputs, lambda r: r.create(inputs))
         return CreateResult(outputs.tool_id, outputs.model_dump(exclude_none=True))
 
     def update(self, tool_id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        old = ToolOutputs.from_props(_props(olds))
-        new = ToolInputs.from_props(_props(news))
+        old, new = self.outputs(olds), self.inputs(news)
         if not declared_differences(old, new):
             # Only settings changed (API URL, key name): nothing to send.
             outputs = ToolOutputs(
@@ -144,7 +112,7 @@ class ToolProvider(ResourceProvider):
         return UpdateResult(outputs.model_dump(exclude_none=True))
 
     def read(self, tool_id: str, props: dict[str, Any]) -> ReadResult:
-        old = ToolOutputs.from_props(_props(props))
+        old = self.outputs(props)
         refreshed = self._run(old, lambda r: r.read(tool_id, old))
         if refreshed is None:
             return ReadResult(None, {})
@@ -152,14 +120,13 @@ class ToolProvider(ResourceProvider):
         return ReadResult(tool_id, refreshed.model_dump(exclude_none=True), inputs)
 
     def delete(self, tool_id: str, props: dict[str, Any]) -> None:
-        old = ToolOutputs.from_props(_props(props))
+        old = self.outputs(props)
         self._run(old, lambda r: r.delete(tool_id, old))
 
     def _run(self, inputs: ToolInputs, action: Callable[[ToolReconciler], T]) -> T:
-        settings = getattr(self, "_settings", None) or ProviderSettings.from_configure(None)
-        with reported_as(f"tool {inputs.logical_name!r}"):
+        with self.operating_on(inputs):
             try:
-                client = client_for(inputs.api_base_url, inputs.api_key_config, settings)
+                client = client_for(inputs.api_base_url, inputs.api_key_config, self.settings())
             except MissingCredentials as exc:
                 raise ReconcileError(str(exc)) from None
             return action(ToolReconciler(client))

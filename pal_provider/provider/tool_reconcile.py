@@ -20,7 +20,7 @@ from pal_provider.declaration.tool_definition import (
     canonical_tool,
     definition_differences,
 )
-from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 
 AUTH_POINTER = "/delivery/api/auth/"
@@ -123,9 +123,9 @@ class ToolReconciler:
             found = self._find(inputs.logical_name)
             if found is not None:  # created concurrently between our lookup and our POST
                 return self._adopt(found, inputs, adopted=True)
-            raise ReconcileError(f"create failed: {exc}") from None
+            raise failed("create", exc) from None
         except PalApiError as exc:
-            raise ReconcileError(f"create failed: {exc}") from None
+            raise failed("create", exc) from None
         return self._outputs(inputs, created, adopted=False)
 
     def update(self, tool_id: str, old: ToolInputs, new: ToolInputs) -> ToolOutputs:
@@ -135,7 +135,7 @@ class ToolReconciler:
             try:
                 live = self._client.update_tool(tool_id, fields)
             except PalApiError as exc:
-                raise ReconcileError(f"updating tool {tool_id} failed: {exc}") from None
+                raise failed(f"updating tool {tool_id}", exc) from None
         adopted = bool(getattr(old, "adopted", False))
         return self._outputs(new, {**live, "tool_id": tool_id}, adopted=adopted)
 
@@ -145,7 +145,7 @@ class ToolReconciler:
         except NotFound:
             return None
         except PalApiError as exc:
-            raise ReconcileError(f"refresh failed: {exc}") from None
+            raise failed("refresh", exc) from None
         spec = spec_from_live(live, old.spec)
         inputs = old.as_inputs().model_copy(update={"spec": spec})
         return self._outputs(inputs, {**live, "tool_id": tool_id}, adopted=old.adopted)
@@ -162,7 +162,7 @@ class ToolReconciler:
         try:
             self._client.delete_tool_if_exists(tool_id)
         except PalApiError as exc:
-            raise ReconcileError(f"delete failed: {exc}") from None
+            raise failed("delete", exc) from None
 
     def _users(self, tool_id: str) -> list[str] | None:
         """Ids of the user PALs that have the tool attached (None: cannot tell)."""
@@ -186,19 +186,16 @@ class ToolReconciler:
                 if tool.get("name") == name:
                     return tool
         except PalApiError as exc:
-            raise ReconcileError(f"looking up tools named {name!r} failed: {exc}") from None
+            raise failed(f"looking up tools named {name!r}", exc) from None
         return None
 
     def _get(self, tool_id: str) -> dict[str, Any]:
         try:
             return self._client.get_tool(tool_id)
         except NotFound:
-            raise ReconcileError(
-                f"tool {tool_id} no longer exists (deleted outside Pulumi): run `pulumi refresh`, "
-                "then `pulumi up` recreates it"
-            ) from None
+            raise deleted_outside_pulumi("tool", tool_id) from None
         except PalApiError as exc:
-            raise ReconcileError(f"reading tool {tool_id} failed: {exc}") from None
+            raise failed(f"reading tool {tool_id}", exc) from None
 
     def _adopt(self, live: dict[str, Any], inputs: ToolInputs, *, adopted: bool) -> ToolOutputs:
         differences = definition_differences(live, inputs.spec)
@@ -216,9 +213,7 @@ class ToolReconciler:
             try:
                 live = self._client.update_tool(tool_id, fields)
             except PalApiError as exc:
-                raise ReconcileError(
-                    f"setting the secrets of tool {tool_id} failed: {exc}"
-                ) from None
+                raise failed(f"setting the secrets of tool {tool_id}", exc) from None
         return self._outputs(inputs, {**live, "tool_id": tool_id}, adopted=adopted)
 
     @staticmethod

@@ -1,0 +1,30 @@
+"""The Pulumi dynamic providers of palfleet: its public surface.
+
+``PalResource`` (``pulumi-python:dynamic/tavus:Pal``) and ``ToolResource``
+(``pulumi-python:dynamic/tavus:Tool``) are what a program registers. Their providers are
+pickled into every resource's state by class path, so ``pal_provider.provider.pal.PalProvider``
+and ``pal_provider.provider.tool.ToolProvider`` stay importable at those paths for good.
+
+Inside: ``base`` (what both providers share), ``pal`` / ``tool`` (the protocol glue),
+``pal_lifecycle`` (a PAL's create, update and read), ``reconcile`` / ``tool_reconcile`` (the
+API work), ``attachments``, ``leftovers`` (interrupted creates), ``state`` / ``tool_state``
+(inputs and outputs), ``unknowns`` (preview values), ``failures`` (what the user reads),
+``settings`` / ``connection`` (credentials, read in ``configure()``).
+"""
+
+from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider, PalResource
+from pal_provider.provider.settings import ProviderSettings, split_config_key
+from pal_provider.provider.tool import TOOL_TYPE_TOKEN, ToolProvider, ToolResource
+
+__all__ = [
+    "PAL_TYPE_TOKEN",
+    "TOOL_TYPE_TOKEN",
+    "PalProvider",
+    "PalResource",
+    "ProviderSettings",
+    "ReconcileError",
+    "ToolProvider",
+    "ToolResource",
+    "split_config_key",
+]

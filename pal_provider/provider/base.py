@@ -1,0 +1,100 @@
+"""What every palfleet dynamic provider shares: configuration, Check, the Diff skeleton.
+
+Nothing but class-level constants lives on an instance until ``configure()`` runs in the
+provider server, so the pickled ``__provider`` blob carries no client, lock or secret; one
+instance may serve the server's four concurrent calls.
+
+* ``check`` validates what is known; values the engine does not know yet (a preview) pass, and
+  the inputs go back untouched, unknowns included, so the following Diff sees them;
+* ``diff`` never raises: an input that is not known yet, or a stored state this version cannot
+  read, counts as a change (the update that follows works from the live object);
+* every operation runs under :func:`~pal_provider.provider.failures.reported_as`, so a failure
+  reaches the user as one line naming the object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+
+from pal_provider.provider.failures import quiet_tracebacks, reported_as
+from pal_provider.provider.settings import ProviderSettings
+from pal_provider.provider.state import PROVIDER_KEY, DeclaredInputs
+from pal_provider.provider.unknowns import Path as UnknownPath
+from pal_provider.provider.unknowns import contains_unknown
+
+I = TypeVar("I", bound=DeclaredInputs)  # noqa: E741
+O = TypeVar("O", bound=DeclaredInputs)  # noqa: E741
+
+
+def without_provider(props: dict[str, Any]) -> dict[str, Any]:
+    """The resource's own properties, without the pickled provider."""
+    return {key: value for key, value in props.items() if key != PROVIDER_KEY}
+
+
+class FleetProvider(ResourceProvider, Generic[I, O]):  # type: ignore[misc]
+    kind: ClassVar[str]
+    """How failures name the object: ``PAL``, ``tool``."""
+    inputs_type: ClassVar[type[DeclaredInputs]]
+    outputs_type: ClassVar[type[DeclaredInputs]]
+
+    # We prove the blob holds no secret; let Pulumi keep it readable unless it captured one.
+    serialize_as_secret_always = False
+
+    _settings: ProviderSettings | None
+
+    def configure(self, req: ConfigureRequest) -> None:
+        quiet_tracebacks()
+        self._settings = ProviderSettings.from_configure(req.config)
+
+    def settings(self) -> ProviderSettings:
+        return getattr(self, "_settings", None) or ProviderSettings.from_configure(None)
+
+    @contextmanager
+    def operating_on(self, inputs: DeclaredInputs) -> Iterator[None]:
+        with reported_as(f"{self.kind} {inputs.logical_name!r}"):
+            yield
+
+    def inputs(self, props: dict[str, Any]) -> I:
+        return self.inputs_type.from_props(without_provider(props))  # type: ignore[return-value]
+
+    def outputs(self, props: dict[str, Any]) -> O:
+        return self.outputs_type.from_props(without_provider(props))  # type: ignore[return-value]
+
+    # -- check -----------------------------------------------------------------------------
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        checked = self.inputs_type.checked(news)
+        failures = [CheckFailure(path, reason) for path, reason in checked.problems]
+        if checked.inputs is not None:
+            failures += [
+                CheckFailure(f"spec.{path}" if path else "spec", reason)
+                for path, reason in self.spec_problems(checked.inputs, checked.unknown)  # type: ignore[arg-type]
+            ]
+        return CheckResult(news, failures)
+
+    def spec_problems(self, inputs: I, unknown: Sequence[UnknownPath]) -> list[tuple[str, str]]:
+        """(path in the spec, reason) for every error in the known part of the spec."""
+        raise NotImplementedError
+
+    # -- diff ------------------------------------------------------------------------------
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        try:
+            if contains_unknown(news):
+                return self.changed()
+            return self.compare(self.outputs(olds), self.inputs(news))
+        except Exception:
+            return self.changed()
+
+    def compare(self, old: O, new: I) -> DiffResult:
+        """The diff of known inputs against the stored outputs."""
+        raise NotImplementedError
+
+    @staticmethod
+    def changed(changed: bool = True, replaces: Sequence[str] = ()) -> DiffResult:
+        # Deleting first is what palfleet's objects need when replaced: see resource_props.
+        return DiffResult(changes=changed, replaces=list(replaces), delete_before_replace=True)
