@@ -73,10 +73,6 @@ def strict_equal(a: Json, b: Json) -> bool:
     return bool(a == b)
 
 
-def is_object(value: Json) -> bool:
-    return isinstance(value, Mapping)
-
-
 def copy_json(value: Json) -> Json:
     """A deep copy of a JSON value (tuples become lists); much faster than ``copy.deepcopy``."""
     kind = type(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 LOGICAL_NAME_RE = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
 
@@ -36,7 +35,3 @@ def camel(*parts: str) -> str:
     head, *rest = words
     text = head[0].lower() + head[1:] + "".join(w[0].upper() + w[1:] for w in rest)
     return text if text[0].isalpha() else f"s{text}"
-
-
-def sorted_unique(items: Iterable[str]) -> list[str]:
-    return sorted(set(items))

@@ -186,10 +186,9 @@ class PalReconciler:
         return self._outputs(inputs, {**live, "pal_id": pal_id})
 
     def delete(self, pal_id: str) -> None:
+        """Delete the PAL; one already gone counts as deleted."""
         try:
-            self._client.delete_pal(pal_id)
-        except NotFound:
-            return
+            self._client.delete_pal_if_exists(pal_id)
         except PalApiError as exc:
             raise failed("delete", exc) from None
 

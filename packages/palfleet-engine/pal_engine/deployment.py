@@ -112,10 +112,6 @@ def dependency_order(states: dict[str, ResourceState]) -> list[str]:
     return ordered
 
 
-def _paths(formatted: Iterable[str]) -> set[PropertyPath]:
-    return {property_paths.parse_path(path) for path in formatted}
-
-
 def _formatted(paths: Iterable[PropertyPath]) -> frozenset[str]:
     return frozenset(property_paths.format_path(path) for path in paths if path)
 

@@ -171,10 +171,6 @@ class ProviderHost:
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def server_output(self) -> str:
-        """The last lines the server wrote to stdout/stderr (provider prints, tracebacks)."""
-        return self._redact("\n".join(self._output))
-
     def start(self) -> ProviderHost:
         with self._start_lock:
             if self._process is not None:
