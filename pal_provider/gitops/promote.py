@@ -197,35 +197,73 @@ def missing_bindings(
 
 
 def plan_promotion(options: PromoteOptions) -> Promotion:
-    root = options.root
+    """The target's new text: the source's intent, the target's bindings, ids and comments."""
     if options.source == options.target:
         raise CommandError("SOURCE and TARGET are the same stack -- fix: name two stacks")
-    source_result = load_stack(options.source, root)
-    if source_result.fleet is None or source_result.errors:
-        raise CommandError(
-            f"the source declaration (stack {options.source!r}) is invalid -- fix: run "
-            f"`palfleet validate --stack {options.source}`",
-            details=[f.render() for f in source_result.errors],
-        )
-    source_file = root / options.source / "fleet.yaml"
-    target_file = root / options.target / "fleet.yaml"
+    _require_valid_source(options)
+    source_file = options.root / options.source / "fleet.yaml"
+    target_file = options.root / options.target / "fleet.yaml"
     _, source = _load(source_file)
     old_text, target = _load(target_file)
     before = to_plain(target)
     notes: list[str] = []
-    src_pals = source.get("pals") or CommentedMap()
-    dst_pals_now = target.get("pals") or {}
-    restricted = bool(options.pals)
-    names = list(options.pals) if restricted else sorted(set(src_pals) | set(dst_pals_now))
-    unknown = [n for n in names if n not in src_pals and n not in dst_pals_now]
+    names = _promoted_names(options, source, target)
+    removals = _promote_pals(source, target, names, notes)
+    if options.pals:
+        _promote_referenced_tools(source, target, names, source_file)
+        notes.append("--pal: defaults and the other PALs were not promoted")
+    else:
+        removals += _promote_defaults_and_tools(source, target)
+    if removals and not options.allow_removal:
+        raise CommandError(
+            f"promotion would remove {', '.join(removals)} from {target_file} -- fix: re-run with "
+            "--allow-removal if that is intended"
+        )
+    after = to_plain(target)
+    problems = missing_bindings(after, before_bindings(source), options.target, target_file)
+    if problems:
+        raise CommandError(
+            "the promoted intent refers to bindings the target lacks", details=problems
+        )
+    record = _check_independent_edits(options, before, after, notes)
+    new_text = dump_text(target) if after != before else old_text
+    return Promotion(old_text, new_text, record, notes)
+
+
+def _require_valid_source(options: PromoteOptions) -> None:
+    result = load_stack(options.source, options.root)
+    if result.fleet is None or result.errors:
+        raise CommandError(
+            f"the source declaration (stack {options.source!r}) is invalid -- fix: run "
+            f"`palfleet validate --stack {options.source}`",
+            details=[f.render() for f in result.errors],
+        )
+
+
+def _promoted_names(
+    options: PromoteOptions, source: CommentedMap, target: CommentedMap
+) -> list[str]:
+    """The PALs to promote: those named with --pal, else every PAL of either stack."""
+    src_pals = source.get("pals") or {}
+    dst_pals = target.get("pals") or {}
+    names = list(options.pals) if options.pals else sorted(set(src_pals) | set(dst_pals))
+    unknown = [n for n in names if n not in src_pals and n not in dst_pals]
     if unknown:
         raise CommandError(
             f"--pal {', '.join(unknown)}: no such PAL in stack {options.source} or "
             f"{options.target} -- fix: use logical names from pals:"
         )
-    removals = [f"pals.{n}" for n in names if n not in src_pals]
-    # 1. PALs: the source's intent, without adopt ids; the target keeps its own adopt ids.
+    return names
+
+
+def _promote_pals(
+    source: CommentedMap, target: CommentedMap, names: list[str], notes: list[str]
+) -> list[str]:
+    """Copy the source's intent for ``names`` into the target (without adopt ids; the target
+    keeps its own), in the source's order. Returns the removals it made."""
+    src_pals = source.get("pals") or CommentedMap()
     dst_pals = _section(target, "pals")
+    removals = [f"pals.{n}" for n in names if n not in src_pals]
     for name in names:
         if name not in src_pals:
             del dst_pals[name]
@@ -242,52 +280,54 @@ def plan_promotion(options: PromoteOptions) -> Promotion:
         if name in dst_pals and isinstance(dst_pals[name], CommentedMap):
             sync(dst_pals[name], desired)
         else:
-            src_order = list(src_pals)
-            later = [
-                k for k in dst_pals if k in src_order and src_order.index(k) > src_order.index(name)
-            ]
-            position = list(dst_pals).index(later[0]) if later else len(dst_pals)
-            dst_pals.insert(position, name, desired)
-    # 2. Tools and defaults.
+            dst_pals.insert(_insert_position(list(src_pals), dst_pals, name), name, desired)
+    return removals
+
+
+def _insert_position(source_order: list[str], dst_pals: CommentedMap, name: str) -> int:
+    """Where a new PAL goes in the target: before the first PAL that follows it in the source."""
+    later = [
+        k
+        for k in dst_pals
+        if k in source_order and source_order.index(k) > source_order.index(name)
+    ]
+    return list(dst_pals).index(later[0]) if later else len(dst_pals)
+
+
+def _promote_referenced_tools(
+    source: CommentedMap, target: CommentedMap, names: list[str], source_file: Path
+) -> None:
+    """With --pal: the registry tools the promoted PALs attach, and nothing else."""
+    src_pals = source.get("pals") or CommentedMap()
     src_tools = source.get("tools") or CommentedMap()
-    if restricted:
-        wanted = _referenced_tools([src_pals[n] for n in names if n in src_pals], None)
-        missing = sorted(t for t in wanted if t not in src_tools)
-        if missing:
-            raise CommandError(f"tools {', '.join(missing)} are not declared in {source_file}")
-        if wanted:
-            dst_tools = _section(target, "tools")
-            for tool in sorted(wanted):
-                if isinstance(dst_tools.get(tool), CommentedMap):
-                    sync(dst_tools[tool], src_tools[tool])
-                else:
-                    dst_tools[tool] = copy.deepcopy(src_tools[tool])
-        notes.append("--pal: defaults and the other PALs were not promoted")
-    else:
-        removals += [f"tools.{t}" for t in sorted(set(target.get("tools") or {}) - set(src_tools))]
-        for key in ("defaults", "tools"):
-            if key in source and source[key] is not None:
-                if isinstance(target.get(key), CommentedMap) and isinstance(source[key], Mapping):
-                    sync(target[key], source[key])
-                else:
-                    _section(target, key)
-                    target[key] = copy.deepcopy(source[key])
-            elif key in target:
-                del target[key]
-    if removals and not options.allow_removal:
-        raise CommandError(
-            f"promotion would remove {', '.join(removals)} from {target_file} -- fix: re-run with "
-            "--allow-removal if that is intended"
-        )
-    after = to_plain(target)
-    problems = missing_bindings(after, before_bindings(source), options.target, target_file)
-    if problems:
-        raise CommandError(
-            "the promoted intent refers to bindings the target lacks", details=problems
-        )
-    record = _check_independent_edits(options, before, after, notes)
-    new_text = dump_text(target) if after != before else old_text
-    return Promotion(old_text, new_text, record, notes)
+    wanted = _referenced_tools([src_pals[n] for n in names if n in src_pals], None)
+    missing = sorted(t for t in wanted if t not in src_tools)
+    if missing:
+        raise CommandError(f"tools {', '.join(missing)} are not declared in {source_file}")
+    if not wanted:
+        return
+    dst_tools = _section(target, "tools")
+    for tool in sorted(wanted):
+        if isinstance(dst_tools.get(tool), CommentedMap):
+            sync(dst_tools[tool], src_tools[tool])
+        else:
+            dst_tools[tool] = copy.deepcopy(src_tools[tool])
+
+
+def _promote_defaults_and_tools(source: CommentedMap, target: CommentedMap) -> list[str]:
+    """The whole ``defaults`` and ``tools`` sections. Returns the tools it removes."""
+    src_tools = source.get("tools") or CommentedMap()
+    removals = [f"tools.{t}" for t in sorted(set(target.get("tools") or {}) - set(src_tools))]
+    for key in ("defaults", "tools"):
+        if key in source and source[key] is not None:
+            if isinstance(target.get(key), CommentedMap) and isinstance(source[key], Mapping):
+                sync(target[key], source[key])
+            else:
+                _section(target, key)
+                target[key] = copy.deepcopy(source[key])
+        elif key in target:
+            del target[key]
+    return removals
 
 
 def before_bindings(source: Mapping[str, Any]) -> Mapping[str, Any]:
