@@ -171,100 +171,122 @@ def _finding(stack: str, pal: str, path: str, message: str, fix: str) -> Finding
 
 
 def plan_migration(fleet: ResolvedFleet) -> MigrationPlan:
-    findings: list[Finding] = []
-    first_seen: dict[str, tuple[str, InlineEntry]] = {}
-    users: dict[str, list[str]] = {}
-    entries_by_pal: dict[str, list[InlineEntry]] = {}
+    """What migrating the opted-in PALs' inline tools does, and every reason it cannot."""
+    collected = _Collected()
     for name, pal in fleet.pals.items():
-        if not pal.migrate_inline_tools:
-            continue
-        entries = inline_entries(pal.body)
-        if not entries:
-            continue
-        entries_by_pal[name] = entries
-        for entry in entries:
-            where = f"{entry.path}.function"
-            if entry.description_missing:
-                findings.append(
-                    _finding(
-                        fleet.stack,
-                        name,
-                        f"{where}.description",
-                        f"inline tool {entry.name!r} has no description; registry tools need one",
-                        "add a description saying when the LLM should call the tool",
-                    )
-                )
-            declared = fleet.tools.get(entry.name)
-            if declared is not None and not same_definition(declared.body, entry.body):
-                diff = "; ".join(
-                    definition_differences(declared.body, entry.body, labels=("declared", "inline"))
-                )
-                findings.append(
-                    _finding(
-                        fleet.stack,
-                        name,
-                        f"{where}.name",
-                        f"migrating inline tool {entry.name!r} clashes with the registry tool "
-                        f"declared under tools.{entry.name} ({diff})",
-                        "rename the inline tool, or make tools."
-                        f"{entry.name} identical to it (origin, on_resolve: "
-                        f"{MIGRATED_ON_RESOLVE}, delivery app_message), or drop the inline copy "
-                        "and attach the declared tool with palfleet.tools",
-                    )
-                )
-                continue
-            seen = first_seen.get(entry.name)
-            if seen is None:
-                first_seen[entry.name] = (name, entry)
-            elif not same_definition(seen[1].body, entry.body):
-                diff = "; ".join(
-                    definition_differences(
-                        seen[1].body, entry.body, labels=(f"PAL {seen[0]}", f"PAL {name}")
-                    )
-                )
-                findings.append(
-                    _finding(
-                        fleet.stack,
-                        name,
-                        f"{where}.name",
-                        f"inline tool {entry.name!r} differs from the one of PAL {seen[0]!r} "
-                        f"({seen[1].path}): {diff}; both would become one registry tool",
-                        "make the two definitions identical, or rename one of them",
-                    )
-                )
-                continue
-            if name not in users.setdefault(entry.name, []):
-                users[entry.name].append(name)
-    pals: dict[str, PalMigration] = {}
-    for name, entries in entries_by_pal.items():
-        pal = fleet.pals[name]
-        migration = PalMigration(
-            pal=name,
-            entries=entries,
-            body=without_inline_tools(pal.body),
-            shared_with={
-                entry.name: [other for other in users.get(entry.name, []) if other != name]
-                for entry in entries
-            },
-            declared=[entry.name for entry in entries if entry.name in fleet.tools],
-        )
-        pals[name] = migration
-        total = len(set(pal.tool_names) | set(migration.tool_names))
-        total += len(set(pal.body.get("tool_ids") or []))
-        if total > MAX_TOOLS_PER_PAL:
-            findings.append(
-                _finding(
-                    fleet.stack,
-                    name,
-                    "palfleet.tools",
-                    f"{total} tools on one PAL after migration (attached + migrated), above the "
-                    f"limit of {MAX_TOOLS_PER_PAL}",
-                    "split the PAL or drop tools",
-                )
-            )
+        entries = inline_entries(pal.body) if pal.migrate_inline_tools else []
+        if entries:
+            collected.entries_by_pal[name] = entries
+            for entry in entries:
+                _collect(fleet, name, entry, collected)
+    pals = {
+        name: _pal_migration(fleet, name, entries, collected)
+        for name, entries in collected.entries_by_pal.items()
+    }
     tools = {
         tool_name: DesiredTool(name=tool_name, body=copy.deepcopy(entry.body))
-        for tool_name, (_pal, entry) in sorted(first_seen.items())
+        for tool_name, (_pal, entry) in sorted(collected.first_seen.items())
         if tool_name not in fleet.tools
     }
-    return MigrationPlan(pals=pals, tools=tools, findings=findings)
+    return MigrationPlan(pals=pals, tools=tools, findings=collected.findings)
+
+
+@dataclass
+class _Collected:
+    """What the walk over the opted-in PALs' inline tools found."""
+
+    findings: list[Finding] = field(default_factory=list)
+    first_seen: dict[str, tuple[str, InlineEntry]] = field(default_factory=dict)
+    users: dict[str, list[str]] = field(default_factory=dict)
+    entries_by_pal: dict[str, list[InlineEntry]] = field(default_factory=dict)
+
+
+def _collect(fleet: ResolvedFleet, name: str, entry: InlineEntry, found: _Collected) -> None:
+    """Check one inline tool of PAL ``name`` and record it as a use of its registry tool."""
+    where = f"{entry.path}.function"
+    if entry.description_missing:
+        found.findings.append(
+            _finding(
+                fleet.stack,
+                name,
+                f"{where}.description",
+                f"inline tool {entry.name!r} has no description; registry tools need one",
+                "add a description saying when the LLM should call the tool",
+            )
+        )
+    clash = _clash(fleet, name, entry, found.first_seen.get(entry.name))
+    if clash is not None:
+        found.findings.append(clash)
+        return
+    found.first_seen.setdefault(entry.name, (name, entry))
+    if name not in found.users.setdefault(entry.name, []):
+        found.users[entry.name].append(name)
+
+
+def _clash(
+    fleet: ResolvedFleet, name: str, entry: InlineEntry, seen: tuple[str, InlineEntry] | None
+) -> Finding | None:
+    """A migrating tool that differs from the declared registry tool of its name, or from the
+    same-named inline tool of another PAL (both would become one registry tool)."""
+    where = f"{entry.path}.function.name"
+    declared = fleet.tools.get(entry.name)
+    if declared is not None:
+        if same_definition(declared.body, entry.body):
+            return None
+        diff = "; ".join(
+            definition_differences(declared.body, entry.body, labels=("declared", "inline"))
+        )
+        return _finding(
+            fleet.stack,
+            name,
+            where,
+            f"migrating inline tool {entry.name!r} clashes with the registry tool "
+            f"declared under tools.{entry.name} ({diff})",
+            "rename the inline tool, or make tools."
+            f"{entry.name} identical to it (origin, on_resolve: "
+            f"{MIGRATED_ON_RESOLVE}, delivery app_message), or drop the inline copy "
+            "and attach the declared tool with palfleet.tools",
+        )
+    if seen is None or same_definition(seen[1].body, entry.body):
+        return None
+    diff = "; ".join(
+        definition_differences(seen[1].body, entry.body, labels=(f"PAL {seen[0]}", f"PAL {name}"))
+    )
+    return _finding(
+        fleet.stack,
+        name,
+        where,
+        f"inline tool {entry.name!r} differs from the one of PAL {seen[0]!r} "
+        f"({seen[1].path}): {diff}; both would become one registry tool",
+        "make the two definitions identical, or rename one of them",
+    )
+
+
+def _pal_migration(
+    fleet: ResolvedFleet, name: str, entries: list[InlineEntry], found: _Collected
+) -> PalMigration:
+    pal = fleet.pals[name]
+    migration = PalMigration(
+        pal=name,
+        entries=entries,
+        body=without_inline_tools(pal.body),
+        shared_with={
+            entry.name: [other for other in found.users.get(entry.name, []) if other != name]
+            for entry in entries
+        },
+        declared=[entry.name for entry in entries if entry.name in fleet.tools],
+    )
+    total = len(set(pal.tool_names) | set(migration.tool_names))
+    total += len(set(pal.body.get("tool_ids") or []))
+    if total > MAX_TOOLS_PER_PAL:
+        found.findings.append(
+            _finding(
+                fleet.stack,
+                name,
+                "palfleet.tools",
+                f"{total} tools on one PAL after migration (attached + migrated), above the "
+                f"limit of {MAX_TOOLS_PER_PAL}",
+                "split the PAL or drop tools",
+            )
+        )
+    return migration
