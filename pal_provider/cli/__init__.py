@@ -30,7 +30,6 @@ COMMAND_MODULES: list[str] = [
     "emulator",
     "validate",
     "gitops",
-    "tools",
 ]
 
 for _name in COMMAND_MODULES:

@@ -1,4 +1,5 @@
-"""``palfleet plan | drift | export | promote``: the GitOps commands (pal_provider.gitops)."""
+"""``palfleet plan | drift | export | promote | tools audit``: the GitOps commands
+(pal_provider.gitops)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,22 @@ def register(app: typer.Typer) -> None:
     app.command("drift")(drift)
     app.command("export")(export)
     app.command("promote")(promote)
+    tools = typer.Typer(no_args_is_help=True, help="Registry tools and the inline-tool migration.")
+    tools.command("audit")(tools_audit)
+    app.add_typer(tools, name="tools")
+
+
+def tools_audit(
+    stack: StackOption,
+    root: RootOption = Path("stacks"),
+    api_key_env: KeyEnvOption = "TAVUS_API_KEY",
+    api_base_url: BaseUrlOption = None,
+) -> None:
+    """List every live PAL with inline tools and what the migration would do (exit 1 on clash)."""
+    from pal_provider.gitops.audit import run_audit
+
+    result = run_audit(stack, root, api_key_env, api_base_url)
+    _emit(result.stdout, result.stderr, result.exit_code)
 
 
 def _compare(

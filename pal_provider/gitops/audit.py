@@ -1,28 +1,19 @@
 """``palfleet tools audit``: which live PALs still carry legacy inline tools, and what the
-migration to the tools registry would do for each (create, reuse, shared, clash)."""
+migration to the tools registry would do for each (create, reuse, shared, declared, clash).
+Exit 0, or 1 when a clash must be resolved before the migration can run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
-import typer
+from pal_provider.api import PalApiError, PalClient
+from pal_provider.declaration.migration import inline_entries
+from pal_provider.declaration.tool_definition import definition_differences, same_definition
 
-if TYPE_CHECKING:
-    from pal_provider.api import PalClient
-
-RootOption = Annotated[
-    Path, typer.Option("--root", help="directory holding Pulumi.<stack>.yaml and <stack>/")
-]
-StackOption = Annotated[str, typer.Option("--stack", "-s", help="stack name (e.g. dev)")]
-KeyEnvOption = Annotated[
-    str, typer.Option("--api-key-env", help="environment variable holding the Tavus API key")
-]
-BaseUrlOption = Annotated[
-    str | None,
-    typer.Option("--api-base-url", help="API base URL (overrides the stack's binding)"),
-]
+from .plan import CommandOutput
+from .session import CommandError, api_key_from_env, base_url_for, connect, load_declared, scrub
 
 
 @dataclass
@@ -42,9 +33,6 @@ class PalAudit:
 
 def audit(client: PalClient, declared: dict[str, dict[str, Any]]) -> list[PalAudit]:
     """Read the account (paged lists) and plan the migration of every PAL with inline tools."""
-    from pal_provider.declaration.migration import inline_entries
-    from pal_provider.declaration.tool_definition import definition_differences, same_definition
-
     live_tools = {str(tool.get("name")): tool for tool in client.iter_tools()}
     planned: dict[str, tuple[str, dict[str, Any]]] = {}
     audits: list[PalAudit] = []
@@ -124,23 +112,7 @@ def render(audits: list[PalAudit]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def tools_audit(
-    stack: StackOption,
-    root: RootOption = Path("stacks"),
-    api_key_env: KeyEnvOption = "TAVUS_API_KEY",
-    api_base_url: BaseUrlOption = None,
-) -> None:
-    """List every live PAL with inline tools and what the migration would do (exit 1 on clash)."""
-    from pal_provider.api import PalApiError
-    from pal_provider.gitops.session import (
-        CommandError,
-        api_key_from_env,
-        base_url_for,
-        connect,
-        load_declared,
-        scrub,
-    )
-
+def run_audit(stack: str, root: Path, api_key_env: str, api_base_url: str | None) -> CommandOutput:
     try:
         loaded = load_declared(stack, root)
         key = api_key_from_env(api_key_env)
@@ -152,14 +124,6 @@ def tools_audit(
         except PalApiError as exc:
             raise CommandError(f"reading the account failed: {scrub(str(exc), [key])}") from None
     except CommandError as exc:
-        typer.echo("\n".join([f"error: {exc.message}", *exc.details]), err=True)
-        raise typer.Exit(1) from None
-    typer.echo(render(audits), nl=False)
+        return CommandOutput("", "\n".join([f"error: {exc.message}", *exc.details]) + "\n", 1)
     clashes = any(action.action == "clash" for report in audits for action in report.actions)
-    raise typer.Exit(1 if clashes else 0)
-
-
-def register(app: typer.Typer) -> None:
-    group = typer.Typer(no_args_is_help=True, help="Registry tools and the inline-tool migration.")
-    group.command("audit")(tools_audit)
-    app.add_typer(group, name="tools")
+    return CommandOutput(render(audits), "", 1 if clashes else 0)
