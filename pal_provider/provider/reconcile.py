@@ -39,7 +39,7 @@ from pal_provider.provider.connection import client_for
 from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
 from pal_provider.provider.leftovers import claim, find_leftover, is_claimed
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
-from pal_provider.provider.state import PalInputs, PalOutputs
+from pal_provider.provider.state import PalInputs, PalOutputs, created_at_of
 from pal_provider.provider.unknowns import Path as UnknownPath
 from pal_provider.provider.unknowns import path_of, touches
 
@@ -352,7 +352,7 @@ class PalReconciler:
         return PalOutputs(
             **inputs.model_dump(),
             pal_id=str(document["pal_id"]),
-            created_at=_text(document.get("created_at")),
+            created_at=created_at_of(document),
         )
 
 
@@ -360,10 +360,6 @@ def _conferencing_username(document: dict[str, Any]) -> str | None:
     conferencing = (document.get("layers") or {}).get("conferencing") or {}
     username = conferencing.get("username") if isinstance(conferencing, dict) else None
     return username.lower() if isinstance(username, str) else None
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 def _created_after(pal: dict[str, Any], since: dt.datetime) -> bool:

@@ -119,6 +119,12 @@ class DeclaredInputs(BaseModel):
         )
 
 
+def created_at_of(document: dict[str, Any]) -> str | None:
+    """The server's ``created_at`` of a document, as text (it is stored as an output)."""
+    value = document.get("created_at")
+    return None if value is None else str(value)
+
+
 def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
     """A copy of ``spec`` with each secret marker replaced by its value from ``secrets``."""
     body = replace_secret_refs(spec, lambda pointer, _key: secrets[pointer])

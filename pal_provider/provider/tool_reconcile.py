@@ -21,6 +21,7 @@ from pal_provider.declaration.tool_definition import (
     definition_differences,
 )
 from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
+from pal_provider.provider.state import created_at_of
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 
 AUTH_POINTER = "/delivery/api/auth/"
@@ -92,10 +93,6 @@ def spec_from_live(live: dict[str, Any], declared_spec: dict[str, Any]) -> dict[
                 if auth.get(key) == MASK:
                     auth[key] = secret_ref(config_key)
     return spec
-
-
-def _text(value: Any) -> str | None:
-    return None if value is None else str(value)
 
 
 class ToolReconciler:
@@ -221,6 +218,6 @@ class ToolReconciler:
         return ToolOutputs(
             **inputs.model_dump(),
             tool_id=str(document["tool_id"]),
-            created_at=_text(document.get("created_at")),
+            created_at=created_at_of(document),
             adopted=adopted,
         )
