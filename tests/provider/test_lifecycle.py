@@ -352,6 +352,9 @@ def test_maker_draft_conflict_fails_clearly_and_succeeds_with_force(
     error = failed.step("alpha").error or ""
     assert "PAL Maker" in error
     assert "force_maker_overwrite" in error
+    # One line for the user: no traceback, no source path, no Python exception name.
+    assert "Traceback" not in error and ".py" not in error
+    assert "ReconcileError" not in error and "pal_provider" not in error
     assert get_pal(emulator, pal_id)["greeting"] == "Hello from Alpha", "never forced silently"
 
     edited["pals"]["alpha"]["palfleet"] = {"force_maker_overwrite": True}
