@@ -4,7 +4,13 @@ The HTTP policy (timeouts, retries, deadlines, error mapping, redaction) lives i
 ``_http`` module; this package exports only what callers need.
 """
 
-from pal_provider.api._http import Clock, RetryPolicy, SystemClock
+from pal_provider.api._http import (
+    Clock,
+    RetryPolicy,
+    SystemClock,
+    insecure_transport,
+    is_loopback_host,
+)
 from pal_provider.api._redact import redact
 from pal_provider.api.client import (
     PalClient,
@@ -52,6 +58,8 @@ __all__ = [
     "ValidationFailed",
     "close_all_clients",
     "get_client",
+    "insecure_transport",
+    "is_loopback_host",
     "normalize_pal",
     "parse_timestamp",
     "patch_is_replay_safe",

@@ -25,6 +25,7 @@ from pal_provider.api._http import (
     RetryPolicy,
     SystemClock,
     build_httpx_client,
+    insecure_transport,
 )
 from pal_provider.api._redact import fingerprint
 from pal_provider.api.wire import (
@@ -98,11 +99,9 @@ class PalClient:
         clock: Clock | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
-            raise ValueError(
-                f"base_url must start with http:// or https:// (got {base_url!r}), "
-                "e.g. https://tavusapi.com/v2"
-            )
+        problem = insecure_transport(base_url) if isinstance(base_url, str) else "no base URL"
+        if problem is not None:
+            raise ValueError(problem)
         if not isinstance(api_key, str) or not api_key.strip():
             raise ValueError(
                 "api_key is empty: set TAVUS_API_KEY or the Pulumi config value palfleet:tavusApiKey"

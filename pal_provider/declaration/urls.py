@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
+from pal_provider.api import is_loopback_host
+
 _ROUTE_SUFFIXES = ("/v1/chat/completions", "/chat/completions", "/completions")
 _PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 
@@ -26,15 +28,6 @@ def _split(url: str) -> SplitResult | None:
     if not parts.scheme or not parts.hostname:
         return None
     return parts
-
-
-def is_loopback_host(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _is_private_host(host: str) -> bool:

@@ -43,8 +43,6 @@ from .session import (
     CommandError,
     api_key_from_env,
     base_url_for,
-    binding_base_url,
-    configured_base_url,
     connect,
     load_declared,
     scrub,
@@ -87,36 +85,26 @@ def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     api_key = api_key_from_env(options.api_key_env)
-    hint = options.api_base_url or configured_base_url(options.stack, options.root)
-    hint = hint or binding_base_url(options.stack, options.root)
+    # The declaration is validated before anything is sent: a broken declaration, or a base
+    # URL the key must not go to, stops here with no request made.
+    loaded = load_declared(options.stack, options.root)
+    url = base_url_for(options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url)
+    client = connect(url, api_key)
     progress = Progress(options.progress)
-    # The list pages need no declaration: read them while the declaration is validated.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        prefetch = None
-        if hint is not None:
-            client = connect(hint, api_key)
-            prefetch = (pool.submit(read_pals, client, progress), pool.submit(read_tools, client))
-        loaded = load_declared(options.stack, options.root)
-        url = base_url_for(
-            options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url
+    try:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            tools_read = pool.submit(read_tools, client)
+            pals = read_pals(client, progress)
+            tools = tools_read.result()
+        wanted = attachment_reads(loaded.fleet)
+        attached = read_attached(
+            client,
+            [pal_id for pal_id, pal in pals.items() if wanted(pal)],
+            concurrency=concurrency,
+            progress=progress,
         )
-        client = connect(url, api_key)
-        try:
-            if prefetch is not None and url == hint:
-                pals, tools = prefetch[0].result(), prefetch[1].result()
-            else:
-                pals, tools = read_pals(client, progress), read_tools(client)
-            wanted = attachment_reads(loaded.fleet)
-            attached = read_attached(
-                client,
-                [pal_id for pal_id, pal in pals.items() if wanted(pal)],
-                concurrency=concurrency,
-                progress=progress,
-            )
-        except PalApiError as exc:
-            raise CommandError(
-                f"reading the live account at {client.base_url} failed: {exc}"
-            ) from None
+    except PalApiError as exc:
+        raise CommandError(f"reading the live account at {client.base_url} failed: {exc}") from None
     live = LiveAccount(pals=pals, tools=tools, attached=attached)
     return compare_fleet(loaded.fleet, live), loaded.warnings, api_key
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -96,25 +95,3 @@ def connect(base_url: str, api_key: str) -> PalClient:
 def scrub(text: str, secrets: list[str]) -> str:
     """Last line of defence: mask known secret strings (the API key) wherever they appear."""
     return str(api_redact(text, secrets=secrets, limit=None))
-
-
-_TOP_LEVEL_KEY = re.compile(r"^[^\s#][^:]*:")
-
-
-def binding_base_url(stack: str, root: Path) -> str | None:
-    """``bindings.api_base_url`` read from the ``bindings:`` block alone (cheap), so reads can
-    start while the whole declaration is validated; None when it cannot be read that way."""
-    try:
-        text = (root / stack / "fleet.yaml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    block: list[str] = []
-    for line in text.splitlines():
-        if block and _TOP_LEVEL_KEY.match(line):
-            break
-        if block or re.match(r"^bindings\s*:", line):
-            block.append(line)
-    data: Any = read_yaml("\n".join(block)).data if block else None
-    bindings = data.get("bindings") if isinstance(data, dict) else None
-    url = bindings.get("api_base_url") if isinstance(bindings, dict) else None
-    return url if isinstance(url, str) and url else None

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 
+from pal_provider.api import insecure_transport
 from pal_provider.provider.failures import quiet_tracebacks, reported_as
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, DeclaredInputs
@@ -69,6 +70,10 @@ class FleetProvider(ResourceProvider, Generic[I, O]):  # type: ignore[misc]
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = self.inputs_type.checked(news)
         failures = [CheckFailure(path, reason) for path, reason in checked.problems]
+        url = checked.inputs.api_base_url if checked.inputs is not None else None
+        refusal = insecure_transport(url) if url else None
+        if refusal is not None:
+            failures.append(CheckFailure("api_base_url", refusal))
         if checked.inputs is not None:
             failures += [
                 CheckFailure(f"spec.{path}" if path else "spec", reason)

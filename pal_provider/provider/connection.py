@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from pal_provider.api import PalClient, get_client
+from pal_provider.provider.failures import ReconcileError
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
 
 
 def client_for(
     api_base_url: str | None, api_key_config: str | None, settings: ProviderSettings
 ) -> PalClient:
-    """The pooled client for this resource's account; raises ``MissingCredentials``."""
+    """The pooled client for this resource's account; raises ``MissingCredentials``, or
+    ``ReconcileError`` for a base URL the key must not be sent to (plain http to a host that
+    is not loopback), before any request."""
     api_key = settings.api_key(api_key_config)
-    return get_client(settings.base_url(api_base_url), api_key)
+    try:
+        return get_client(settings.base_url(api_base_url), api_key)
+    except ValueError as exc:
+        raise ReconcileError(str(exc)) from None
 
 
 __all__ = ["MissingCredentials", "client_for"]

@@ -14,7 +14,7 @@ import pytest
 from pal_provider.api import PalClient, RetryPolicy, close_all_clients
 
 API_KEY = "tvs-live-7c1f9a2b4d6e8f00aa11"
-BASE_URL = "http://api.test/v2"
+BASE_URL = "https://api.test/v2"
 START_WALL = datetime(2025, 1, 1, tzinfo=UTC)
 
 

@@ -67,7 +67,7 @@ def test_empty_ids_are_rejected_before_any_request(
 
 
 def test_constructor_rejects_bad_settings() -> None:
-    with pytest.raises(ValueError, match="base_url must start with http"):
+    with pytest.raises(ValueError, match="must start with https:"):
         PalClient("tavusapi.com/v2", API_KEY)
     with pytest.raises(ValueError, match="TAVUS_API_KEY"):
         PalClient(BASE_URL, " ")
@@ -352,7 +352,7 @@ def test_get_client_is_one_instance_per_base_url_and_key() -> None:
     a = get_client(BASE_URL, API_KEY, transport=transport)
     assert get_client(BASE_URL + "/", API_KEY) is a
     assert get_client(BASE_URL, API_KEY + "x", transport=transport) is not a
-    assert get_client("http://other.test/v2", API_KEY, transport=transport) is not a
+    assert get_client("https://other.test/v2", API_KEY, transport=transport) is not a
     a.close()
     assert get_client(BASE_URL, API_KEY, transport=transport) is not a
 
@@ -415,7 +415,7 @@ def test_get_client_does_not_block_while_another_thread_waits_on_io() -> None:
         assert entered.wait(5)
         other: list[PalClient] = []
         t = threading.Thread(
-            target=lambda: other.append(get_client("http://b.test", API_KEY, policy=RetryPolicy()))
+            target=lambda: other.append(get_client("https://b.test", API_KEY, policy=RetryPolicy()))
         )
         t.start()
         t.join(timeout=2)

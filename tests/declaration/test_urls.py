@@ -2,11 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from pal_provider.declaration.urls import (
-    custom_llm_base_url_problems,
-    is_loopback_host,
-    tool_api_url_problems,
-)
+from pal_provider.api import is_loopback_host
+from pal_provider.declaration.urls import custom_llm_base_url_problems, tool_api_url_problems
 
 
 @pytest.mark.parametrize(

@@ -198,3 +198,23 @@ def test_errors_exit_1_with_a_clear_message(
     monkeypatch.delenv("TAVUS_API_KEY")
     missing = palfleet("plan", "--stack", "dev")
     assert missing.exit_code == 1 and "TAVUS_API_KEY" in missing.stderr
+
+
+def test_nothing_is_sent_before_the_declaration_and_the_url_pass(
+    palfleet: Invoke, stack_root: Path, emulator: Any
+) -> None:
+    """Neither an invalid declaration nor a base URL the key must not go to (plain http to a
+    host that is not loopback) lets a request out; every command says why."""
+    write_stack(
+        stack_root, "bad", "version: 1\nbindings:\n  api_base_url: nope\npals:\n  x: {modle: 1}\n"
+    )
+    emulator.control.clear_requests()
+    for mode in ("plan", "drift"):
+        assert palfleet(mode, "--stack", "bad").exit_code == 1
+    remote = "http://tavus.example.com/v2"
+    commands: list[tuple[str, ...]] = [("plan",), ("drift",), ("export",), ("tools", "audit")]
+    for command in commands:
+        result = palfleet(*command, "--stack", "dev", "--api-base-url", remote)
+        assert result.exit_code == 1, (command, result.stdout)
+        assert "refusing to send the Tavus API key over plain http" in result.stderr, command
+    assert emulator.control.requests().count() == 0

@@ -362,3 +362,19 @@ def test_a_missing_secret_stops_the_program_before_any_resource(
     assert "pulumi config set --secret palfleet:storyLlmApiKey" in text
     assert "pal storyteller" in text
     assert ".py" not in text and "FleetDeclarationError" not in text
+
+
+def test_the_key_never_goes_over_plain_http_to_a_remote_host(
+    project: Project, engine: Engine, emulator: RunningEmulator
+) -> None:
+    project.write_fleet(SMALL_FLEET)
+    engine.config["palfleet:apiBaseUrl"] = "http://tavus.example.com/v2"
+    emulator.control.clear_requests()
+
+    result = engine.up()
+
+    assert not result.ok and result.preview is not None
+    failure = result.preview.step("alpha").check_failures[0]
+    assert failure.property == "api_base_url"
+    assert "refusing to send the Tavus API key over plain http" in failure.reason
+    assert emulator.control.requests().count() == 0
