@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -10,8 +9,9 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from .errors import ApiError, bad_request, invalid_patch
+from .json_body import NotJson, parse_json_body, read_body
 from .openapi_shapes import ATTACH_BODY, JSON_PATCH_BODY, PAL_BODY, TOOL_BODY, body
-from .service import EmulatorService
+from .service import EmulatorService, invalid_pal_id
 
 _api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
 
@@ -27,13 +27,13 @@ def _check_key(request: Request, key: str | None = Depends(_api_key_header)) -> 
 
 
 async def _json_body(request: Request, *, patch: bool = False) -> Any:
-    raw = await request.body()
+    raw = await read_body(request)
     try:
-        return json.loads(raw) if raw else None
-    except ValueError:
+        return parse_json_body(raw)
+    except NotJson as error:
         if patch:
             raise invalid_patch() from None
-        raise bad_request("the request body is not valid JSON") from None
+        raise bad_request(str(error)) from None
 
 
 def _json(data: Any) -> JSONResponse:
@@ -133,6 +133,18 @@ def _add_pal_routes(router: APIRouter, collection: str, legacy: bool) -> None:
         tags=[tag],
         name=f"detach_tool{suffix}",
         status_code=204,
+    )
+
+    async def malformed_pal_path(request: Request, rest: str) -> Response:
+        # A pal_id that is no id (an encoded '/', '..'): the contract's 400, not a 404.
+        raise invalid_pal_id(legacy)
+
+    add(
+        f"{base}/{{rest:path}}",
+        malformed_pal_path,
+        methods=["GET", "PATCH", "DELETE", "POST"],
+        include_in_schema=False,
+        name=f"malformed_pal_path{suffix}",
     )
 
 

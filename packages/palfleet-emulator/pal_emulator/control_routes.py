@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import bad_request
 from .faults import FaultBook, FaultSpec
+from .json_body import NotJson, parse_json_body, read_body
 from .request_log import RequestLog
 from .service import EmulatorService
 
@@ -44,13 +45,10 @@ def _parse(model: type[BaseModel], raw: Any) -> Any:
 
 
 async def _body(request: Request) -> Any:
-    raw = await request.body()
-    if not raw:
-        return None
     try:
-        return await request.json()
-    except ValueError:
-        raise bad_request("the request body is not valid JSON") from None
+        return parse_json_body(await read_body(request))
+    except NotJson as error:
+        raise bad_request(str(error)) from None
 
 
 def build_control_router() -> APIRouter:

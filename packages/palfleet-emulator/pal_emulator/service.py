@@ -31,7 +31,7 @@ class PatchOutcome:
         self.body = body
 
 
-def _invalid_pal(legacy: bool) -> ApiError:
+def invalid_pal_id(legacy: bool) -> ApiError:
     return bad_request("Invalid persona_id" if legacy else "Invalid pal_id")
 
 
@@ -39,11 +39,16 @@ def _invalid_tool() -> ApiError:
     return bad_request("Invalid tool_id")
 
 
+# Past any page that can hold data: SQLite's OFFSET is a signed 64-bit integer.
+MAX_OFFSET = 2**62
+
+
 def paging(page: int | None, limit: int | None, default_limit: int = 10) -> tuple[int, int]:
-    """(limit, offset): ``page`` 1-based with 0 (or less) read as 1; ``limit`` capped at 100."""
+    """(limit, offset): ``page`` 1-based with 0 (or less) read as 1; ``limit`` capped at 100.
+    A page beyond every possible row is an empty page, never an overflow."""
     size = default_limit if limit is None or limit < 1 else min(limit, MAX_LIMIT)
     number = 1 if page is None or page < 1 else page
-    return size, (number - 1) * size
+    return size, min((number - 1) * size, MAX_OFFSET)
 
 
 class EmulatorService:
@@ -77,7 +82,7 @@ class EmulatorService:
     def _load_pal(self, pal_id: str, legacy: bool) -> dict[str, Any]:
         doc = self.store.get_pal(pal_id) if ids.PAL_ID.match(pal_id) else None
         if doc is None:
-            raise _invalid_pal(legacy)
+            raise invalid_pal_id(legacy)
         return doc
 
     def _view(self, doc: dict[str, Any], tool_ids: list[str], legacy: bool) -> dict[str, Any]:
