@@ -78,6 +78,17 @@ def _finding(
     )  # type: ignore[arg-type]
 
 
+def unreadable(error: OSError | UnicodeDecodeError) -> str:
+    """Why a file cannot be read, in words (no exception class names)."""
+    if isinstance(error, UnicodeDecodeError):
+        return f"it is not UTF-8 text (byte {error.start})"
+    if isinstance(error, IsADirectoryError):
+        return "it is a directory, not a file"
+    if isinstance(error, PermissionError):
+        return "permission denied"
+    return error.strerror or "the system refused to read it"
+
+
 def _read(stack: str, file: Path) -> tuple[YamlSource | None, list[Finding]]:
     try:
         text = file.read_text(encoding="utf-8")
@@ -95,7 +106,7 @@ def _read(stack: str, file: Path) -> tuple[YamlSource | None, list[Finding]]:
             _finding(
                 stack,
                 file,
-                f"cannot read the file ({exc.__class__.__name__})",
+                f"cannot read the file: {unreadable(exc)}",
                 "make it a readable UTF-8 text file",
             )
         ]
@@ -161,7 +172,19 @@ def _check_stack_config(stack: str, root: Path) -> list[Finding]:
                 severity="warning",
             )
         ]
-    source = read_yaml(file.read_text(encoding="utf-8"))
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [
+            _finding(
+                stack,
+                file,
+                f"cannot read the Pulumi stack config: {unreadable(exc)}",
+                f"make {file.name} a readable UTF-8 YAML file (`pulumi stack init {stack}` "
+                "writes one)",
+            )
+        ]
+    source = read_yaml(text)
     if source.problem is not None:
         return [
             _finding(

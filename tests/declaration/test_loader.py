@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from pal_provider.declaration import discover_stacks, load_stack
 
@@ -153,3 +156,41 @@ tools:
     assert not [f for f in result.errors if "above the limit" in f.message], [
         f.render() for f in result.errors
     ]
+
+
+def _stack(root: Path, name: str) -> None:
+    (root / name).mkdir(parents=True)
+    (root / name / "fleet.yaml").write_text(
+        "version: 1\nbindings: {api_base_url: 'https://tavusapi.com/v2'}\npals: {}\n"
+    )
+
+
+@pytest.mark.parametrize("kind", ["directory", "not-utf8", "unreadable"])
+def test_a_broken_stack_config_file_is_a_finding_and_the_other_stacks_are_validated(
+    tmp_path: Path, kind: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from pal_provider.cli import app
+
+    _stack(tmp_path, "bad")
+    _stack(tmp_path, "good")
+    (tmp_path / "Pulumi.good.yaml").write_text("config: {}\n")
+    config = tmp_path / "Pulumi.bad.yaml"
+    if kind == "directory":
+        config.mkdir()
+    elif kind == "not-utf8":
+        config.write_bytes(b"config:\n  palfleet:x: \xff\xfe\n")
+    else:
+        config.write_text("config: {}\n")
+        config.chmod(0)
+        if os.access(config, os.R_OK):  # root reads anything: nothing to test then
+            pytest.skip("running as a user that can read any file")
+
+    result = CliRunner().invoke(app, ["validate", "--all", "--root", str(tmp_path)])
+
+    output = result.stdout + result.stderr
+    assert result.exit_code == 1 and "Traceback" not in output
+    assert "Pulumi.bad.yaml" in output and "cannot read the Pulumi stack config" in output
+    assert "Error" not in output.replace("ERROR", "")
+    assert "good" in output
