@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -247,6 +248,12 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
                 exc, FleetDeclaration, stack=name, file=str(file), locate=source.locate
             )
         )
+        # Every finding in one run: check the rest of the file without the broken entries.
+        rest = _without_broken_entries(source.data, exc)
+        if rest is not None:
+            for finding in validate_fleet(rest, name):
+                line = source.locate(split_path(finding.path))
+                result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
         return result
     result.fleet = fleet
     found = validate_fleet(fleet, name)
@@ -256,6 +263,28 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
         line = source.locate(split_path(finding.path))
         result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
     return result
+
+
+def _without_broken_entries(data: Any, error: ValidationError) -> FleetDeclaration | None:
+    """The declaration without the PALs and tools whose shape is wrong, when the rest is
+    well-formed (None otherwise): the semantic rules still run on what can be read."""
+    if not isinstance(data, dict):
+        return None
+    broken: dict[str, set[str]] = {"pals": set(), "tools": set()}
+    for problem in error.errors(include_input=False):
+        location = problem["loc"]
+        if len(location) >= 2 and location[0] in broken:
+            broken[str(location[0])].add(str(location[1]))
+        else:
+            return None
+    trimmed = dict(data)
+    for section, names in broken.items():
+        if isinstance(data.get(section), dict):
+            trimmed[section] = {k: v for k, v in data[section].items() if k not in names}
+    try:
+        return FleetDeclaration.model_validate(trimmed)
+    except ValidationError:
+        return None
 
 
 def _migration_findings(fleet: FleetDeclaration, stack: str) -> list[Finding]:

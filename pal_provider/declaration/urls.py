@@ -43,6 +43,8 @@ def _is_private_host(host: str) -> bool:
 def _common(
     url: str, what: str, allow_loopback_http: bool
 ) -> tuple[SplitResult | None, list[UrlProblem]]:
+    if url != url.strip():
+        return None, [UrlProblem(f"{what} has spaces around it", f"write {url.strip()!r}")]
     parts = _split(url)
     if parts is None:
         return None, [UrlProblem(f"{what} is not an absolute URL", "write https://host/path")]
@@ -111,4 +113,11 @@ def api_base_url_problems(url: str) -> list[UrlProblem]:
     parts, problems = _common(url, "api_base_url", allow_loopback_http=True)
     if parts is not None and (parts.query or parts.fragment):
         problems.append(UrlProblem("api_base_url has a query string", "remove it"))
+    if parts is not None and not problems and not parts.path.rstrip("/").endswith("/v2"):
+        problems.append(
+            UrlProblem(
+                "api_base_url does not end with the API version /v2",
+                f"write {parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}/v2",
+            )
+        )
     return problems

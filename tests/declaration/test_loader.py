@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -167,7 +166,7 @@ def _stack(root: Path, name: str) -> None:
 
 @pytest.mark.parametrize("kind", ["directory", "not-utf8", "unreadable"])
 def test_a_broken_stack_config_file_is_a_finding_and_the_other_stacks_are_validated(
-    tmp_path: Path, kind: str
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from typer.testing import CliRunner
 
@@ -183,9 +182,14 @@ def test_a_broken_stack_config_file_is_a_finding_and_the_other_stacks_are_valida
         config.write_bytes(b"config:\n  palfleet:x: \xff\xfe\n")
     else:
         config.write_text("config: {}\n")
-        config.chmod(0)
-        if os.access(config, os.R_OK):  # root reads anything: nothing to test then
-            pytest.skip("running as a user that can read any file")
+        read_text = Path.read_text
+
+        def refuse(self: Path, *args: object, **kwargs: object) -> str:
+            if self.name == "Pulumi.bad.yaml":  # as chmod 0 would, also when run as root
+                raise PermissionError(13, "Permission denied", str(self))
+            return read_text(self, *args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(Path, "read_text", refuse)
 
     result = CliRunner().invoke(app, ["validate", "--all", "--root", str(tmp_path)])
 

@@ -50,3 +50,26 @@ def test_tool_url_placeholders_and_private_hosts() -> None:
     assert tool_api_url_problems("https://127.0.0.1/x")
     assert tool_api_url_problems("https://192.168.1.4/x")
     assert tool_api_url_problems("https://localhost/x")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://tavusapi.com/v2 ", "spaces around it"),
+        (" https://tavusapi.com/v2", "spaces around it"),
+        ("https://tavusapi.com", "does not end with the API version /v2"),
+        ("https://tavusapi.com/v1", "does not end with the API version /v2"),
+    ],
+)
+def test_api_base_url_mistakes_caught_offline(url: str, message: str) -> None:
+    from pal_provider.declaration.urls import api_base_url_problems
+
+    problems = api_base_url_problems(url)
+    assert any(message in problem.message for problem in problems), problems
+    assert api_base_url_problems("https://tavusapi.com/v2") == []
+    assert api_base_url_problems("http://127.0.0.1:8787/v2/") == []
+
+
+def test_a_trailing_space_in_a_custom_llm_url_is_caught() -> None:
+    problems = custom_llm_base_url_problems("https://llm.example.com/v1 ")
+    assert any("spaces around it" in p.message for p in problems)

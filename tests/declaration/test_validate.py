@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -220,3 +221,21 @@ def test_pal_body_rejects_declaration_only_keys() -> None:
 def test_pal_body_must_be_a_mapping() -> None:
     found = validate_pal_body([])  # type: ignore[arg-type]
     assert found[0].severity == "error"
+
+
+def test_every_finding_of_a_file_in_one_run(tmp_path: Path) -> None:
+    """A shape error in one PAL does not hide the other PALs' mistakes."""
+    from pal_provider.declaration import load_stack
+
+    (tmp_path / "s").mkdir()
+    (tmp_path / "Pulumi.s.yaml").write_text("config: {}\n")
+    (tmp_path / "s" / "fleet.yaml").write_text(
+        "version: 1\n"
+        "bindings: {api_base_url: 'https://tavusapi.com/v2', faces: {coach: r1c0ac4e5a01}}\n"
+        "pals:\n"
+        "  alpha: {pal_name: A, face: coach, system_prompt: hi, layers: {llm: {model: tavus-llama}}}\n"
+        "  beta: {pal_name: B, face: coach, system_prompt: hi, greting: typo}\n"
+        "  gamma: {pal_name: C, face: nope, system_prompt: hi}\n"
+    )
+    paths = sorted(f.path for f in load_stack("s", tmp_path).errors)
+    assert paths == ["pals.alpha.layers.llm.model", "pals.beta.greting", "pals.gamma.face"]
