@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -103,6 +103,32 @@ class Report:
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "api-key", "x-api-key", "cookie"}
 )
+_CREDENTIAL_WORDS = ("token", "secret", "password", "passwd", "credential", "signature")
+_CREDENTIAL_QUERY_KEYS = frozenset(
+    {"key", "apikey", "api-key", "api_key", "token", "sig", "signature", "code", "auth", "pwd"}
+)
+
+
+def is_credential_header(name: str) -> bool:
+    """``Authorization``, ``Ocp-Apim-Subscription-Key``, any ``*-Key``, ``*Token*``,
+    ``*Secret*`` ...: a header that carries a credential."""
+    lowered = name.lower()
+    return (
+        lowered in CREDENTIAL_HEADERS
+        or lowered.endswith(("-key", "_key", "apikey"))
+        or any(word in lowered for word in _CREDENTIAL_WORDS)
+    )
+
+
+def is_credential_query_key(name: str) -> bool:
+    """``key``, ``api_key``, ``token``, ``sig``, ``code`` ...: a query parameter that carries
+    a credential (Azure's ``api-version`` does not)."""
+    lowered = name.lower()
+    return (
+        lowered in _CREDENTIAL_QUERY_KEYS
+        or lowered.endswith(("_key", "-key", "apikey"))
+        or any(word in lowered for word in _CREDENTIAL_WORDS)
+    )
 
 
 def check_credential_headers(
@@ -110,9 +136,22 @@ def check_credential_headers(
 ) -> None:
     """Headers are plain strings in Git: a credential header would be a literal secret."""
     for name in headers or {}:
-        if name.lower() in CREDENTIAL_HEADERS:
+        if is_credential_header(name):
             report.error(
                 [*path, name],
                 f"header {name!r} would carry a credential in plain text",
+                fix,
+            )
+
+
+def check_credential_query(
+    report: Report, query: dict[str, Any] | None, path: Sequence[PathPart], fix: str
+) -> None:
+    """Query parameters are plain strings in Git (and in every access log on the way)."""
+    for name in query or {}:
+        if is_credential_query_key(str(name)):
+            report.error(
+                [*path, name],
+                f"query parameter {name!r} would carry a credential in plain text",
                 fix,
             )

@@ -224,6 +224,57 @@ def _check_stack_config(stack: str, root: Path) -> list[Finding]:
     return []
 
 
+def _secret_refs_in(data: Any) -> dict[str, str]:
+    """``{secret: key}`` references of a declaration: qualified config key -> its path."""
+    found: dict[str, str] = {}
+
+    def walk(node: Any, path: str) -> None:
+        if isinstance(node, dict):
+            if set(node) == {"secret"} and isinstance(node["secret"], str):
+                key = node["secret"]
+                found.setdefault(key if ":" in key else f"palfleet:{key}", path)
+                return
+            for child_key, child in node.items():
+                walk(child, f"{path}.{child_key}" if path else str(child_key))
+        elif isinstance(node, list):
+            for index, child in enumerate(node):
+                walk(child, f"{path}[{index}]")
+
+    walk(data, "")
+    return found
+
+
+def _plain_text_secrets(stack: str, root: Path, fleet: YamlSource) -> list[Finding]:
+    """A config key the declaration uses as a secret, set in plain text in the stack config
+    (it must be a ``secure:`` value: `pulumi config set --secret` writes one)."""
+    file = stack_config_path(stack, root)
+    try:
+        config_source = read_yaml(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return []
+    data = config_source.data
+    config = data.get("config") if isinstance(data, dict) else None
+    if not isinstance(config, dict):
+        return []
+    findings = []
+    for key, used_at in sorted(_secret_refs_in(fleet.data).items()):
+        value = config.get(key, config.get(key.removeprefix("palfleet:")))
+        if value is None or (isinstance(value, dict) and set(value) == {"secure"}):
+            continue
+        findings.append(
+            _finding(
+                stack,
+                file,
+                f"{key} is set in plain text, but the declaration uses it as a secret ({used_at})",
+                f"remove the line and run `pulumi config set --secret {key} <value> --stack "
+                f"{stack}`; then rotate the secret, it was in plain text",
+                path=f"config.{key}",
+                line=config_source.locate(("config", key)),
+            )
+        )
+    return findings
+
+
 def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
     result = LoadResult(stack=name)
     root = Path(root)
@@ -239,7 +290,10 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
     result.findings.extend(found)
     if source is None:
         return result
-    result.findings.extend(_check_stack_config(name, root))
+    config_findings = _check_stack_config(name, root)
+    result.findings.extend(config_findings)
+    if not errors(config_findings):
+        result.findings.extend(_plain_text_secrets(name, root, source))
     try:
         fleet = FleetDeclaration.model_validate(source.data)
     except ValidationError as exc:
@@ -256,6 +310,17 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
                 result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
         return result
     result.fleet = fleet
+    if isinstance(source.data, dict) and "pals" not in source.data:
+        result.findings.append(
+            _finding(
+                name,
+                file,
+                "the file has no `pals:` key: applying it would delete every PAL of the stack",
+                "declare the PALs under `pals:`, or write `pals: {}` to mean no PALs on purpose",
+                path="pals",
+                line=1,
+            )
+        )
     found = validate_fleet(fleet, name)
     if not errors(found):
         found += _migration_findings(fleet, name)

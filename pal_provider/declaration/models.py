@@ -34,7 +34,25 @@ def _reject_literal_secret(value: object) -> object:
     return value
 
 
+_CREDENTIAL_PREFIXES = ("sk-", "sk_", "pk_", "rk_", "ghp_", "gho_", "xox", "AKIA", "AIza")
+
+
+def looks_like_a_credential(key: str) -> bool:
+    """A "config key" that is really the secret itself (``{secret: sk-proj-...}``)."""
+    if ":" in key:
+        return False
+    digits = sum(character.isdigit() for character in key)
+    return key.startswith(_CREDENTIAL_PREFIXES) or (len(key) >= 32 and digits >= 4)
+
+
 def _check_config_key(key: str) -> str:
+    if looks_like_a_credential(key):
+        raise PydanticCustomError(
+            "secret_in_reference",
+            "this looks like the secret itself, not the name of the Pulumi config key that "
+            "holds it: run `pulumi config set --secret palfleet:<name> <the secret>` and write "
+            "{secret: palfleet:<name>}",
+        )
     if not CONFIG_KEY_RE.match(key):
         raise PydanticCustomError(
             "secret_config_key",

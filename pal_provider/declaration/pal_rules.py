@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import catalog
-from .findings import Report, check_credential_headers
+from .findings import Report, check_credential_headers, check_credential_query
 from .models import Bindings, LlmLayer, PalIntent, ToolSpec
 from .tool_rules import MAX_TOOLS_PER_PAL, SYSTEM_TOOLS, check_inline_tool
 from .urls import custom_llm_base_url_problems
@@ -23,6 +23,8 @@ PROMPT_TOKENS_DEGRADED = 15_000
 HOSTED_EXTRA_BODY = {"temperature": (0.0, 2.0), "top_p": (0.0, 1.0)}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$")
 ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+# What the API's face ids look like (pal-api.md section 1): `r` and 11 hex digits.
+FACE_ID_RE = re.compile(r"^r[0-9a-f]{11}$")
 INLINE_TOOL_FIELDS = (
     ("llm", "tools"),
     ("perception", "visual_tools"),
@@ -72,12 +74,20 @@ def _check_face(report: Report, pal: PalIntent, ctx: PalContext) -> None:
             )
         elif pal.face not in ctx.bindings.faces:
             known = sorted(ctx.bindings.faces)
-            report.error(
-                ["face"],
-                f"face {pal.face!r} is not bound in bindings.faces",
-                f"{did_you_mean(pal.face, known)}add bindings.faces.{pal.face}: <face id> "
-                f"(bound here: {', '.join(known) or 'none'})",
-            )
+            if FACE_ID_RE.match(pal.face):
+                report.error(
+                    ["face"],
+                    f"{pal.face!r} is a face id, but face takes a logical face name",
+                    f"bind it: bindings.faces.<name>: {pal.face}, and write face: <name> "
+                    f"(bound here: {', '.join(known) or 'none'})",
+                )
+            else:
+                report.error(
+                    ["face"],
+                    f"face {pal.face!r} is not bound in bindings.faces",
+                    f"{did_you_mean(pal.face, known)}add bindings.faces.{pal.face}: <face id> "
+                    f"(bound here: {', '.join(known) or 'none'})",
+                )
     if not has_face(pal):
         report.error(
             ["default_face_id"],
@@ -88,6 +98,31 @@ def _check_face(report: Report, pal: PalIntent, ctx: PalContext) -> None:
         report.error(
             ["default_face_id"], "default_face_id is not a face id", "use an id like r0123456789a"
         )
+    _warn_per_account_ids(report, pal, ctx)
+
+
+# Ids that exist in one Tavus account only: written into intent, promotion copies them into
+# accounts where they mean nothing (or something else).
+_PER_ACCOUNT_IDS = {
+    "default_face_id": "bind the face in bindings.faces and write face: <name>",
+    "objectives_id": "keep the id out of stacks you promote, or set it per environment",
+    "guardrails_id": "use guardrail_tags, which name guardrails instead of ids",
+    "guardrail_ids": "use guardrail_tags, which name guardrails instead of ids",
+    "document_ids": "use document_tags, which name documents instead of ids",
+}
+
+
+def _warn_per_account_ids(report: Report, pal: PalIntent, ctx: PalContext) -> None:
+    if ctx.bindings is None:
+        return  # an API-shaped body (the provider's check): ids are expected there
+    for key, fix in _PER_ACCOUNT_IDS.items():
+        if getattr(pal, key) is not None:
+            report.warning(
+                [key],
+                f"{key} is an id of one Tavus account: promoting this stack copies it into "
+                "accounts where it does not exist",
+                fix,
+            )
 
 
 def _check_pipeline(report: Report, pal: PalIntent) -> None:
@@ -105,7 +140,8 @@ def _check_pipeline(report: Report, pal: PalIntent) -> None:
             report.error(
                 [key],
                 f"{key} is not allowed when pipeline_mode is {mode}",
-                f"remove {key} or use pipeline_mode: full",
+                f"remove {key}; if it comes from defaults, write `{key}: null` on this PAL; or "
+                "use pipeline_mode: full",
             )
 
 
@@ -116,6 +152,12 @@ def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
     custom = llm.endpoint is not None or llm.base_url is not None
     check_credential_headers(
         report, llm.headers, [*path, "headers"], "remove it; the key goes in api_key: {secret: ...}"
+    )
+    check_credential_query(
+        report,
+        llm.default_query,
+        [*path, "default_query"],
+        "remove it; the key goes in api_key: {secret: ...}",
     )
     if llm.endpoint is not None:
         _check_endpoint_ref(report, llm, ctx)
@@ -148,6 +190,14 @@ def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
                 [*path, "model"],
                 "a custom LLM needs model (the model name the endpoint serves)",
                 "set model, e.g. gpt-4o",
+            )
+        elif catalog.lookup(llm.model) is not None:
+            report.warning(
+                [*path, "model"],
+                f"{llm.model!r} is a Tavus-hosted model id, sent here to a custom endpoint, "
+                "which will not know it (inherited from defaults?)",
+                "set model to the name the endpoint serves (e.g. gpt-4o), or remove base_url / "
+                "endpoint to use the hosted model",
             )
     elif llm.model is not None:
         _check_hosted_model(report, llm.model)

@@ -200,6 +200,14 @@ def _issue(error: ErrorDetails, root: type[BaseModel]) -> _Issue:
             "a literal secret is written in the declaration (secrets never go in Git)",
             "run `pulumi config set --secret <key> <value>` and write `{secret: <key>}` here",
         )
+    if kind == "secret_in_reference":
+        return _Issue(
+            path,
+            "this secret reference holds what looks like the secret itself, not the name of "
+            "the Pulumi config key that holds it (secrets never go in Git)",
+            "run `pulumi config set --secret palfleet:<name> <the secret>` and write "
+            "`{secret: palfleet:<name>}`; then rotate the secret, it is in the Git history",
+        )
     if kind == "secret_config_key":
         return _Issue(
             path,

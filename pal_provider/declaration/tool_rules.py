@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from .findings import Report, check_credential_headers
+from .findings import Report, check_credential_headers, check_credential_query
 from .models import ApiDelivery, InlineTool, ToolSpec
 from .urls import https_url_problems, tool_api_url_problems
 
@@ -53,6 +53,17 @@ def check_definition(
                     [*base, "parameters", "properties", str(prop)],
                     f"parameter name {prop!r} uses the reserved prefix 'tavus_'",
                     "rename the parameter",
+                )
+    required = (parameters or {}).get("required")
+    if isinstance(required, list):
+        declared = set(properties) if isinstance(properties, dict) else set()
+        for index, entry in enumerate(required):
+            if entry not in declared:
+                report.error(
+                    [*base, "parameters", "required", index],
+                    f"required parameter {entry!r} is not among the declared properties",
+                    f"declare it under parameters.properties, or remove it from required "
+                    f"(declared: {', '.join(sorted(map(str, declared))) or 'none'})",
                 )
 
 
@@ -177,6 +188,13 @@ def _check_delivery(report: Report, tool: ToolSpec) -> None:
         api.headers,
         ["delivery", "api", "headers"],
         "remove it; declare delivery.api.auth with a {secret: ...} reference",
+    )
+    check_credential_query(
+        report,
+        api.query_params,
+        ["delivery", "api", "query_params"],
+        "remove it; declare delivery.api.auth (type api_key, location query) with a "
+        "{secret: ...} reference",
     )
     for problem in tool_api_url_problems(api.url):
         report.error(["delivery", "api", "url"], problem.message, problem.fix)

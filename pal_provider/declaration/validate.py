@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .findings import Finding, Report, check_credential_headers
+from .findings import Finding, Report, check_credential_headers, check_credential_query
 from .merge import merge_intent
 from .models import CONFIG_KEY_RE, FleetDeclaration, PalIntent
 from .pal_rules import ID_RE, PalContext, check_pal
@@ -105,6 +105,12 @@ def _check_bindings(report: Report, fleet: FleetDeclaration) -> None:
             report,
             endpoint.headers,
             ["llm_endpoints", name, "headers"],
+            "remove it; the key goes in api_key: {secret: ...}",
+        )
+        check_credential_query(
+            report,
+            endpoint.default_query,
+            ["llm_endpoints", name, "default_query"],
             "remove it; the key goes in api_key: {secret: ...}",
         )
         for problem in custom_llm_base_url_problems(endpoint.base_url):

@@ -239,3 +239,77 @@ def test_every_finding_of_a_file_in_one_run(tmp_path: Path) -> None:
     )
     paths = sorted(f.path for f in load_stack("s", tmp_path).errors)
     assert paths == ["pals.alpha.layers.llm.model", "pals.beta.greting", "pals.gamma.face"]
+
+
+def _write(tmp_path: Path, fleet: str, config: str = "config: {}\n") -> None:
+    (tmp_path / "s").mkdir(exist_ok=True)
+    (tmp_path / "s" / "fleet.yaml").write_text(fleet)
+    (tmp_path / "Pulumi.s.yaml").write_text(config)
+
+
+STORY_FLEET = (
+    "version: 1\n"
+    "bindings:\n"
+    "  api_base_url: https://tavusapi.com/v2\n"
+    "  faces: {coach: r1c0ac4e5a01}\n"
+    "  llm_endpoints:\n"
+    "    story: {base_url: 'https://llm.example.com/v1', api_key: {secret: palfleet:storyKey}}\n"
+    "pals:\n"
+    "  coach: {face: coach, system_prompt: Be kind., layers: {llm: {endpoint: story, model: m}}}\n"
+)
+
+
+def test_a_secret_set_in_plain_text_in_the_stack_config_is_an_error(tmp_path: Path) -> None:
+    from pal_provider.declaration import load_stack
+
+    _write(tmp_path, STORY_FLEET, "config:\n  palfleet:storyKey: sk-plain-DO-NOT-PRINT\n")
+    [finding] = load_stack("s", tmp_path).errors
+    assert finding.file is not None and finding.file.endswith("Pulumi.s.yaml")
+    assert finding.line == 2 and "plain text" in finding.message
+    assert "pulumi config set --secret palfleet:storyKey" in (finding.fix or "")
+    assert "DO-NOT-PRINT" not in finding.render()
+
+    _write(tmp_path, STORY_FLEET, "config:\n  palfleet:storyKey:\n    secure: AAABAxyz\n")
+    assert load_stack("s", tmp_path).errors == []
+
+
+def test_per_account_ids_in_intent_and_hosted_models_on_custom_endpoints_are_warned(
+    tmp_path: Path,
+) -> None:
+    from pal_provider.declaration import load_stack
+
+    fleet = (
+        "version: 1\n"
+        "bindings: {api_base_url: 'https://tavusapi.com/v2', faces: {coach: r1c0ac4e5a01},\n"
+        "  llm_endpoints: {story: {base_url: 'https://llm.example.com/v1',\n"
+        "    api_key: {secret: palfleet:storyKey}}}}\n"
+        "defaults: {layers: {llm: {model: tavus-glm-4.7}}}\n"
+        "pals:\n"
+        "  alpha: {default_face_id: r1c0ac4e5a01, system_prompt: hi,\n"
+        "    objectives_id: o123, guardrail_ids: [g1], document_ids: [d1]}\n"
+        "  beta: {face: coach, system_prompt: hi, layers: {llm: {endpoint: story}}}\n"
+    )
+    _write(tmp_path, fleet)
+    result = load_stack("s", tmp_path)
+    assert result.errors == []
+    warned = {(w.pal, w.path.rsplit(".", 1)[-1]) for w in result.warnings}
+    assert {
+        ("alpha", "default_face_id"),
+        ("alpha", "objectives_id"),
+        ("alpha", "guardrail_ids"),
+        ("alpha", "document_ids"),
+        ("beta", "model"),
+    } <= warned
+
+
+def test_an_inherited_system_prompt_on_an_echo_pal_says_how_to_drop_it(tmp_path: Path) -> None:
+    from pal_provider.declaration import load_stack
+
+    _write(
+        tmp_path,
+        "version: 1\nbindings: {api_base_url: 'https://tavusapi.com/v2', faces: {cc: r1c0ac4e5a01}}\n"
+        "defaults: {system_prompt: Be kind.}\n"
+        "pals:\n  echo-pal: {face: cc, pipeline_mode: echo}\n",
+    )
+    [finding] = load_stack("s", tmp_path).errors
+    assert "system_prompt: null" in (finding.fix or "")
