@@ -152,6 +152,10 @@ def describe_value(value: object) -> str:
     return type(value).__name__
 
 
+# Fields that hold a `{secret: key}` reference.
+SECRET_FIELD_NAMES = frozenset({"api_key", "token", "password", "secret", "client_secret"})
+
+
 def _allowed_literals(types_at: list[Any]) -> list[str]:
     values: list[str] = []
     for tp in types_at:
@@ -217,6 +221,13 @@ def _issue(error: ErrorDetails, root: type[BaseModel]) -> _Issue:
     if kind == "literal_error":
         allowed = _allowed_literals(walk.types)
         shown = value if isinstance(value, (str, int, float, bool)) else describe_value(value)
+        if isinstance(value, str) and value in allowed:
+            # `version: "1"`: the right value, quoted into a string.
+            return _Issue(
+                path,
+                f"{value!r} is a quoted string here, but a number is expected",
+                f"remove the quotes: {path[-1]}: {value}",
+            )
         guess = _did_you_mean(str(value), allowed) if isinstance(value, str) else None
         fix = f"did you mean '{guess}'? " if guess else ""
         return _Issue(
@@ -233,6 +244,14 @@ def _issue(error: ErrorDetails, root: type[BaseModel]) -> _Issue:
     if kind in _EXPECTED:
         expected = _EXPECTED[kind]
         fix = f"write {expected} here"
+        if path and path[-1] in SECRET_FIELD_NAMES and not isinstance(value, dict):
+            return _Issue(
+                path,
+                f"{path[-1]} must be a secret reference, got {describe_value(value)} "
+                "(secrets never go in Git)",
+                f"run `pulumi config set --secret palfleet:<name> <value>` and write "
+                f"`{path[-1]}: {{secret: palfleet:<name>}}`",
+            )
         if isinstance(value, (datetime.date, datetime.datetime)):
             fix = 'quote the value, e.g. "2024-10-21"'
         return _Issue(path, f"expected {expected}, got {describe_value(value)}", fix)

@@ -75,7 +75,56 @@ def validate_fleet(fleet: FleetDeclaration, stack: str) -> list[Finding]:
                     "adopt each existing PAL once",
                 )
             adopted.setdefault(adopt, name)
-    return report.findings
+    return _inherited_at_defaults(report.findings, fleet)
+
+
+def _inherited_at_defaults(findings: list[Finding], fleet: FleetDeclaration) -> list[Finding]:
+    """A problem a PAL inherits from ``defaults`` is reported once, at its line in
+    ``defaults``, naming the PALs it affects (instead of once per PAL, at the PAL)."""
+    if fleet.defaults is None:
+        return findings
+    defaults = fleet.defaults.model_dump(exclude_unset=True)
+    kept: list[Finding] = []
+    grouped: dict[tuple[str, str, str, str], list[str]] = {}
+    for finding in findings:
+        pal = finding.pal
+        prefix = f"pals.{pal}."
+        if pal is None or pal not in fleet.pals or not finding.path.startswith(prefix):
+            kept.append(finding)
+            continue
+        relative = finding.path[len(prefix) :]
+        own = fleet.pals[pal].model_dump(exclude_unset=True)
+        if _declares(own, relative) or not _declares(defaults, relative):
+            kept.append(finding)
+            continue
+        grouped.setdefault((relative, finding.severity, finding.message, finding.fix), []).append(
+            pal
+        )
+    for (relative, severity, message, fix), pals in grouped.items():
+        kept.append(
+            Finding(
+                stack=findings[0].stack,
+                pal=None,
+                path=f"defaults.{relative}",
+                severity=severity,  # type: ignore[arg-type]
+                message=f"{message} (inherited by {len(pals)} PAL(s): {', '.join(sorted(pals))})",
+                fix=fix,
+            )
+        )
+    return kept
+
+
+def _declares(document: Any, dotted: str) -> bool:
+    """Whether ``document`` sets the (dotted, ``[i]``-indexed) path itself."""
+    node = document
+    for part in dotted.replace("[", ".").replace("]", "").split("."):
+        if isinstance(node, dict) and part in node and node[part] is not None:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
 
 
 def _adopt_id(fleet: FleetDeclaration, name: str, pal: PalIntent) -> str | None:

@@ -298,8 +298,10 @@ def test_per_account_ids_in_intent_and_hosted_models_on_custom_endpoints_are_war
         ("alpha", "objectives_id"),
         ("alpha", "guardrail_ids"),
         ("alpha", "document_ids"),
-        ("beta", "model"),
     } <= warned
+    # beta inherits the hosted model from defaults: reported there, once, naming beta.
+    [inherited] = [w for w in result.warnings if w.path == "defaults.layers.llm.model"]
+    assert "inherited by 1 PAL(s): beta" in inherited.message and inherited.line == 5
 
 
 def test_an_inherited_system_prompt_on_an_echo_pal_says_how_to_drop_it(tmp_path: Path) -> None:
@@ -313,3 +315,24 @@ def test_an_inherited_system_prompt_on_an_echo_pal_says_how_to_drop_it(tmp_path:
     )
     [finding] = load_stack("s", tmp_path).errors
     assert "system_prompt: null" in (finding.fix or "")
+
+
+def test_a_problem_inherited_from_defaults_is_reported_once_at_defaults(tmp_path: Path) -> None:
+    from pal_provider.declaration import load_stack
+
+    _write(
+        tmp_path,
+        "version: 1\nbindings: {api_base_url: 'https://tavusapi.com/v2', faces: {cc: r1c0ac4e5a01}}\n"
+        "defaults:\n  layers:\n    llm: {model: tavus-llama}\n"
+        "pals:\n"
+        "  alpha: {face: cc, system_prompt: hi}\n"
+        "  beta: {face: cc, system_prompt: hi}\n"
+        "  gamma: {face: cc, system_prompt: hi, layers: {llm: {model: tavus-llama}}}\n",
+    )
+    errors = load_stack("s", tmp_path).errors
+    assert sorted((e.path, e.line) for e in errors) == [
+        ("defaults.layers.llm.model", 5),
+        ("pals.gamma.layers.llm.model", 9),
+    ]
+    [inherited] = [e for e in errors if e.path.startswith("defaults")]
+    assert "inherited by 2 PAL(s): alpha, beta" in inherited.message
