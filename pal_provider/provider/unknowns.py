@@ -71,10 +71,6 @@ def split_unknowns(value: Any, prefix: Path = ()) -> tuple[Any, list[Path]]:
     return value, []
 
 
-def dotted(path: Path) -> str:
-    return ".".join(str(part) for part in path)
-
-
 def path_of(dotted_path: str) -> Path:
     """``layers.llm.tools[0].name`` or ``layers.llm.tools.0.name`` -> a path tuple."""
     parts: list[str | int] = []

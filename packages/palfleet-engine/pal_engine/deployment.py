@@ -219,10 +219,16 @@ class Deployment:
             self._save()
         return pending
 
+    def _drop(self, pending: PendingOperation) -> None:
+        # By identity: an equal operation may be pending from an earlier run (same resource,
+        # same inputs); that one stays until a refresh resolves it.
+        with self._lock:
+            self.pending = [op for op in self.pending if op is not pending]
+
     def _end(self, pending: PendingOperation, result: ResourceState | None = None) -> None:
         """Clear a pending operation, storing the step's result with it in one write."""
         with self._lock:
-            self.pending.remove(pending)
+            self._drop(pending)
             if result is not None:
                 self.current[result.urn] = result
             self._save()
@@ -489,7 +495,7 @@ class Deployment:
             self._end(pending)
             raise
         with self._lock:
-            self.pending.remove(pending)
+            self._drop(pending)
             self._forget(old.urn)
 
     def _apply(
