@@ -82,9 +82,12 @@ def create_pal(
     # A new PAL gets its tools atomically with the POST (``tool_ids``): a failure after the
     # POST would leave a PAL that Pulumi does not know about.
     with_ids = inputs.model_copy(update={"spec": {**inputs.spec, "tool_ids": list(desired)}})
-    outputs = reconciler.create(with_ids).model_copy(update={"spec": inputs.spec})
+    written = reconciler.create_pal(with_ids)
+    outputs = written.outputs.model_copy(update={"spec": inputs.spec})
     try:
-        if set(desired) - set(attachments.attached_ids(outputs.pal_id)):
+        # The answer to the POST carries the attachments (no extra read) when the server sends
+        # the full document; a short answer means one read of the tools sub-resource.
+        if set(desired) - set(attachments.attached_ids(outputs.pal_id, written.document)):
             attachments.reconcile(outputs.pal_id, desired)
     except ReconcileError:
         # The PAL exists, so it must be recorded. Recording no attachments (rather than the

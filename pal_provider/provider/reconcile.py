@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pulumi.log import warn
@@ -70,6 +71,15 @@ def changed_secret_refs(old: PalInputs | None, new: PalInputs) -> list[str]:
     )
 
 
+@dataclass(frozen=True)
+class Written:
+    """What a write left: the resource's outputs, and the PAL document the API answered with
+    (it carries ``tool_ids``, so the caller needs no read to check the attachments)."""
+
+    outputs: PalOutputs
+    document: dict[str, Any]
+
+
 class PalReconciler:
     def __init__(self, client: PalClient, *, force: bool) -> None:
         self._client = client
@@ -117,7 +127,12 @@ class PalReconciler:
     # -- operations -------------------------------------------------------------------------
 
     def create(self, inputs: PalInputs) -> PalOutputs:
-        """Adopt (``adopt_id``, or a leftover of an interrupted create), else POST.
+        """Adopt (``adopt_id``, or a leftover of an interrupted create), else POST."""
+        return self.create_pal(inputs).outputs
+
+    def create_pal(self, inputs: PalInputs) -> Written:
+        """Adopt (``adopt_id``, or a leftover of an interrupted create), else POST; the outputs
+        and the PAL document the API answered with.
 
         A POST whose outcome is unknown is resolved by looking the PAL up, never by repeating
         it blindly: only when the lookup shows it did not land is it sent again.
@@ -149,7 +164,7 @@ class PalReconciler:
             except PalApiError as exc:
                 raise failed("create", exc) from None
             claim(self._client, str(created["pal_id"]))
-            return self._outputs(inputs, created)
+            return Written(self._outputs(inputs, created), created)
         raise ReconcileError(
             f"the outcome of {MAX_CREATE_ATTEMPTS} create requests stayed unknown, and looking "
             "the PAL up after each showed none of them landed; nothing was created. Re-run "
@@ -205,7 +220,7 @@ class PalReconciler:
         except PalApiError as exc:
             raise failed(f"reading PAL {pal_id}", exc) from None
 
-    def _adopt(self, pal_id: str, inputs: PalInputs, *, reason: str) -> PalOutputs:
+    def _adopt(self, pal_id: str, inputs: PalInputs, *, reason: str) -> Written:
         try:
             live = self._client.get_pal(pal_id)
         except NotFound:
@@ -217,12 +232,12 @@ class PalReconciler:
             raise failed(f"reading PAL {pal_id} to adopt it", exc) from None
         return self._take_over(pal_id, live, inputs)
 
-    def _take_over(self, pal_id: str, live: dict[str, Any], inputs: PalInputs) -> PalOutputs:
+    def _take_over(self, pal_id: str, live: dict[str, Any], inputs: PalInputs) -> Written:
         """Make an existing PAL this resource's: patch it to the declaration, secrets included
         (their live values cannot be read back, so they are always sent)."""
         patch = patch_for(live, inputs.body(), changed_secrets=self._secret_paths(None, inputs))
-        document = self._apply(pal_id, patch) or live
-        return self._outputs(inputs, {**document, "pal_id": pal_id})
+        document = {**(self._apply(pal_id, patch) or live), "pal_id": pal_id}
+        return Written(self._outputs(inputs, document), document)
 
     def _apply(self, pal_id: str, patch: JsonPatch) -> dict[str, Any] | None:
         """Send the patch: conferencing ops alone (never 409) and the rest in one atomic PATCH."""

@@ -88,19 +88,38 @@ def test_more_than_fifty_tools_on_a_pal_stops_before_any_write(project: Project)
     assert writes(project) == []
 
 
-def test_a_failed_attachment_check_after_create_is_finished_by_the_next_up(
-    project: Project,
-) -> None:
+def test_a_create_with_tools_needs_no_read_of_its_attachments(project: Project) -> None:
+    """The POST answer carries tool_ids: the create is one POST, with no read of the tools
+    sub-resource (a fault there would fail the run if it were read)."""
     project.write(two_pals(["alpha"]))
     project.control.add_fault(method="GET", path="/v2/pals/*/tools", status=500)
 
     first = project.up()
+
     assert first.ok, first.render()
     project.control.clear_faults()
     coach = first.outputs["pal_ids"]["coach"]
-    assert first.resource("coach").outputs["attached_tool_ids"] == [], "recorded as unknown"
-
-    assert ops(project.preview())["Pal/coach"] == "update", "the next run sees the gap"
-    assert project.up().ok
+    assert first.resource("coach").outputs["attached_tool_ids"] == [
+        first.outputs["tool_ids"]["alpha"]
+    ]
+    assert project.control.requests().count("GET", "/v2/pals/{id}/tools") == 0
     assert project.attached_names(coach) == ["alpha"]
     assert set(ops(project.preview()).values()) == {"same"}
+
+
+def test_a_short_create_answer_falls_back_to_one_read_of_the_attachments() -> None:
+
+    from pal_provider.provider.attachments import AttachmentReconciler
+
+    class Client:
+        reads = 0
+
+        def list_attached_tools(self, pal_id: str) -> list[dict[str, Any]]:
+            Client.reads += 1
+            return [{"tool_id": "t1"}]
+
+    attachments = AttachmentReconciler(Client())  # type: ignore[arg-type]
+    assert attachments.attached_ids("p1", {"pal_id": "p1", "tool_ids": ["t1"]}) == ["t1"]
+    assert Client.reads == 0
+    assert attachments.attached_ids("p1", {"pal_id": "p1", "pal_name": "short"}) == ["t1"]
+    assert Client.reads == 1
