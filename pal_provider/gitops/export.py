@@ -335,11 +335,17 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
         pals = read_pals(client, progress)
         ids = select_pals(pals, options.select)
         carrying = [pal_id for pal_id in ids if may_carry_tools(pals[pal_id])]
+        tools = read_tools(client)
         live = LiveAccount(
             pals=pals,
-            tools=read_tools(client),
+            tools=tools,
             attached=read_attached(
-                client, carrying, concurrency=DEFAULT_CONCURRENCY, progress=progress
+                client,
+                carrying,
+                concurrency=DEFAULT_CONCURRENCY,
+                progress=progress,
+                pals=pals,
+                tools=tools,
             ),
         )
     except PalApiError as exc:

@@ -93,18 +93,35 @@ def read_tools(client: PalClient) -> dict[str, dict[str, Any]]:
 
 
 def read_attached(
-    client: PalClient, pal_ids: Iterable[str], *, concurrency: int, progress: Progress
+    client: PalClient,
+    pal_ids: Iterable[str],
+    *,
+    concurrency: int,
+    progress: Progress,
+    pals: dict[str, dict[str, Any]] | None = None,
+    tools: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """``GET /pals/{id}/tools`` for each id, at most ``concurrency`` at a time."""
-    ids = sorted(set(pal_ids))
+    """The registry tools attached to each PAL of ``pal_ids``.
+
+    A listed PAL that carries ``tool_ids`` naming only tools of the ``tools`` listing needs no
+    request; any other is read with ``GET /pals/{id}/tools``, at most ``concurrency`` at a time.
+    """
+    by_id = {str(tool.get("tool_id")): tool for tool in (tools or {}).values()}
     out: dict[str, list[dict[str, Any]]] = {}
+    ids: list[str] = []
+    for pal_id in sorted(set(pal_ids)):
+        listed = (pals or {}).get(pal_id, {}).get("tool_ids")
+        if isinstance(listed, list) and all(str(t) in by_id for t in listed):
+            out[pal_id] = [by_id[str(t)] for t in listed]
+        else:
+            ids.append(pal_id)
     if not ids:
         return out
     with (
         progress.task("reading attached tools", len(ids)) as advance,
         ThreadPoolExecutor(max_workers=min(concurrency, len(ids))) as pool,
     ):
-        for pal_id, tools in zip(ids, pool.map(client.list_attached_tools, ids), strict=True):
-            out[pal_id] = tools
+        for pal_id, attached in zip(ids, pool.map(client.list_attached_tools, ids), strict=True):
+            out[pal_id] = attached
             advance(1)
     return out

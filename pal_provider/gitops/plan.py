@@ -102,6 +102,8 @@ def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str
             [pal_id for pal_id, pal in pals.items() if wanted(pal)],
             concurrency=concurrency,
             progress=progress,
+            pals=pals,
+            tools=tools,
         )
     except PalApiError as exc:
         raise CommandError(f"reading the live account at {client.base_url} failed: {exc}") from None
