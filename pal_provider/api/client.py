@@ -9,6 +9,7 @@ import hashlib
 import random
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -196,6 +197,37 @@ class PalClient:
     def iter_pals(self, *, pal_type: str = "user", limit: int = 100) -> Iterator[dict[str, Any]]:
         """Every PAL of ``pal_type``, page after page."""
         yield from _iterate(lambda p: self.list_pals(pal_type=pal_type, page=p, limit=limit))
+
+    def all_pals(
+        self, *, pal_type: str = "user", limit: int = 100, concurrency: int = 8
+    ) -> list[dict[str, Any]]:
+        """Every PAL of ``pal_type`` in about three round trips: page 1 says ``total_count``,
+        the other pages are then read ``concurrency`` at a time. A server that gives no total
+        is walked page after page; PALs that moved between pages while they were read are
+        kept once."""
+        first = self.list_pals(pal_type=pal_type, page=1, limit=limit)
+        size = len(first.items)
+        if first.total_count is None or size == 0 or first.total_count <= size:
+            return list(
+                _iterate(
+                    lambda p: (
+                        first if p == 1 else self.list_pals(pal_type=pal_type, page=p, limit=limit)
+                    )
+                )
+            )
+        pages = range(2, -(-first.total_count // size) + 1)
+        with ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(pages)))) as pool:
+            rest = list(
+                pool.map(lambda p: self.list_pals(pal_type=pal_type, page=p, limit=limit), pages)
+            )
+        seen: set[str] = set()
+        out: list[dict[str, Any]] = []
+        for pal in [*first.items, *(item for page in rest for item in page.items)]:
+            key = str(pal.get("pal_id"))
+            if key not in seen:
+                seen.add(key)
+                out.append(pal)
+        return out
 
     def patch_pal(
         self, pal_id: str, ops: Sequence[Mapping[str, Any]], *, force: bool = False

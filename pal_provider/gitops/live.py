@@ -72,10 +72,13 @@ class Progress:
             yield lambda n: bar.advance(task_id, n)
 
 
-def read_pals(client: PalClient, progress: Progress) -> dict[str, dict[str, Any]]:
+def read_pals(
+    client: PalClient, progress: Progress, concurrency: int = DEFAULT_CONCURRENCY
+) -> dict[str, dict[str, Any]]:
+    """Every user PAL: page 1, then the other pages ``concurrency`` at a time."""
     pals: dict[str, dict[str, Any]] = {}
     with progress.task("reading PALs", None) as advance:
-        for pal in client.iter_pals(pal_type="user", limit=PAGE_LIMIT):
+        for pal in client.all_pals(pal_type="user", limit=PAGE_LIMIT, concurrency=concurrency):
             if pal.get("pal_type", "user") != "user":
                 continue
             pals[str(pal["pal_id"])] = pal

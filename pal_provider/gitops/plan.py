@@ -94,7 +94,7 @@ def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
             tools_read = pool.submit(read_tools, client)
-            pals = read_pals(client, progress)
+            pals = read_pals(client, progress, concurrency)
             tools = tools_read.result()
         wanted = attachment_reads(loaded.fleet)
         attached = read_attached(
