@@ -96,12 +96,15 @@ def project(tmp_path: Path) -> Project:
     return Project(tmp_path / "project")
 
 
-@pytest.fixture
-def engine(
-    project: Project, emulator: RunningEmulator, provider_host: ProviderHost, tmp_path: Path
+def dev_engine(
+    project: Project,
+    emulator: RunningEmulator,
+    checkpoint: Path,
+    provider_host: ProviderHost | None = None,
 ) -> Engine:
-    emulator.control.seed(faces=[{"face_id": FACE, "face_name": "coach"}])
-    for face_id in ("r2a77e11e402", "r3b1e7a0c903", "r4d5a1e5c004"):
+    """An engine on the dev stack of ``project``, against the emulator with the dev stack's
+    faces seeded; with ``provider_host`` it shares that server, else it starts its own."""
+    for face_id in (FACE, "r2a77e11e402", "r3b1e7a0c903", "r4d5a1e5c004"):
         emulator.control.seed(faces=[{"face_id": face_id, "face_name": face_id}])
     config = {
         "palfleet:apiBaseUrl": emulator.base_url,
@@ -111,12 +114,19 @@ def engine(
     return Engine(
         project.root,
         STACK,
-        tmp_path / "checkpoint.json",
+        checkpoint,
         config,
         secret_config_keys={"palfleet:tavusApiKey", *SECRETS},
         passphrase="lifecycle-test",
         provider_host=provider_host,
     )
+
+
+@pytest.fixture
+def engine(
+    project: Project, emulator: RunningEmulator, provider_host: ProviderHost, tmp_path: Path
+) -> Engine:
+    return dev_engine(project, emulator, tmp_path / "checkpoint.json", provider_host)
 
 
 def ops(result: RunResult) -> dict[str, str]:

@@ -26,6 +26,7 @@ from tests.provider.test_lifecycle import (
     SECRETS,
     SMALL_FLEET,
     Project,
+    dev_engine,
     get_pal,
     live_pals,
     ops,
@@ -44,21 +45,7 @@ def engine(project: Project, emulator: RunningEmulator, tmp_path: Path) -> Engin
     """An engine that starts its own provider server for every operation, as the CLI starts
     a plugin per deployment: what the provider remembers within a process (its one listing of
     the account, the PALs it has taken) must not leak from one run into the next."""
-    for face_id in ("r1c0ac4e5a01", "r2a77e11e402", "r3b1e7a0c903", "r4d5a1e5c004"):
-        emulator.control.seed(faces=[{"face_id": face_id, "face_name": face_id}])
-    config = {
-        "palfleet:apiBaseUrl": emulator.base_url,
-        "palfleet:tavusApiKey": emulator.api_key,
-        **SECRETS,
-    }
-    return Engine(
-        project.root,
-        "dev",
-        tmp_path / "checkpoint.json",
-        config,
-        secret_config_keys={"palfleet:tavusApiKey", *SECRETS},
-        passphrase="lifecycle-test",
-    )
+    return dev_engine(project, emulator, tmp_path / "checkpoint.json")
 
 
 def live_tools(emulator: RunningEmulator) -> list[dict[str, Any]]:
