@@ -14,6 +14,7 @@ instance may serve the server's four concurrent calls.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar
@@ -36,7 +37,7 @@ def without_provider(props: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in props.items() if key != PROVIDER_KEY}
 
 
-class FleetProvider(ResourceProvider, Generic[I, O]):  # type: ignore[misc]
+class FleetProvider(ResourceProvider, ABC, Generic[I, O]):  # type: ignore[misc]
     kind: ClassVar[str]
     """How failures name the object: ``PAL``, ``tool``."""
     inputs_type: ClassVar[type[DeclaredInputs]]
@@ -81,9 +82,9 @@ class FleetProvider(ResourceProvider, Generic[I, O]):  # type: ignore[misc]
             ]
         return CheckResult(news, failures)
 
+    @abstractmethod
     def spec_problems(self, inputs: I, unknown: Sequence[UnknownPath]) -> list[tuple[str, str]]:
         """(path in the spec, reason) for every error in the known part of the spec."""
-        raise NotImplementedError
 
     # -- diff ------------------------------------------------------------------------------
 
@@ -95,9 +96,9 @@ class FleetProvider(ResourceProvider, Generic[I, O]):  # type: ignore[misc]
         except Exception:
             return self.changed()
 
+    @abstractmethod
     def compare(self, old: O, new: I) -> DiffResult:
         """The diff of known inputs against the stored outputs."""
-        raise NotImplementedError
 
     @staticmethod
     def changed(changed: bool = True, replaces: Sequence[str] = ()) -> DiffResult:
