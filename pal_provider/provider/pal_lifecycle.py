@@ -70,15 +70,15 @@ def create_pal(
 ) -> PalOutputs:
     desired = inputs.attached_tool_ids
     if desired is None:
-        return reconciler.create(inputs)
+        return reconciler.create_pal(inputs).outputs
     if inputs.adopt_id:
         # An existing PAL: attach before the spec patch that may remove its inline tools.
         outputs = _attach_then(
-            attachments, inputs.adopt_id, inputs, lambda: reconciler.create(inputs)
+            attachments, inputs.adopt_id, inputs, lambda: reconciler.create_pal(inputs).outputs
         )
         return outputs
     if not desired:
-        return reconciler.create(inputs)
+        return reconciler.create_pal(inputs).outputs
     # A new PAL gets its tools atomically with the POST (``tool_ids``): a failure after the
     # POST would leave a PAL that Pulumi does not know about.
     with_ids = inputs.model_copy(update={"spec": {**inputs.spec, "tool_ids": list(desired)}})

@@ -126,10 +126,6 @@ class PalReconciler:
 
     # -- operations -------------------------------------------------------------------------
 
-    def create(self, inputs: PalInputs) -> PalOutputs:
-        """Adopt (``adopt_id``, or a leftover of an interrupted create), else POST."""
-        return self.create_pal(inputs).outputs
-
     def create_pal(self, inputs: PalInputs) -> Written:
         """Adopt (``adopt_id``, or a leftover of an interrupted create), else POST; the outputs
         and the PAL document the API answered with.
@@ -142,12 +138,10 @@ class PalReconciler:
             return self._adopt(inputs.adopt_id, inputs, reason="adopt_id")
         leftover = self._leftover(inputs)
         if leftover is not None:
-            try:
-                return self._take_over(leftover, self._client.get_pal(leftover), inputs)
-            except NotFound:
-                pass  # deleted since the listing: nothing left over after all
-            except PalApiError as exc:
-                raise failed(f"reading PAL {leftover} to adopt it", exc) from None
+            # None: deleted since the listing, so nothing is left over after all.
+            live = self.find_live(leftover, doing=f"reading PAL {leftover} to adopt it")
+            if live is not None:
+                return self._take_over(leftover, live, inputs)
         for _attempt in range(MAX_CREATE_ATTEMPTS):
             try:
                 created = self._client.create_pal(inputs.body())
@@ -180,14 +174,14 @@ class PalReconciler:
         document = self._apply(pal_id, patch) or live
         return self._outputs(new, {**document, "pal_id": pal_id})
 
-    def find_live(self, pal_id: str) -> dict[str, Any] | None:
+    def find_live(self, pal_id: str, *, doing: str = "refresh") -> dict[str, Any] | None:
         """The live PAL, or None when it is gone (refresh reports it deleted)."""
         try:
             return self._client.get_pal(pal_id)
         except NotFound:
             return None
         except PalApiError as exc:
-            raise failed("refresh", exc) from None
+            raise failed(doing, exc) from None
 
     def read(
         self, pal_id: str, old: PalOutputs, *, live: dict[str, Any] | None = None
