@@ -106,7 +106,16 @@ def test_every_declared_pal_is_registered_with_secret_free_readable_inputs(stack
         secrets = registered.inputs["secrets"]
         assert secrets[SIG_KEY] == SECRET_SIG, "the secrets input is marked secret"
         assert sorted(secrets["value"]) == sorted(secret_refs(pal.body))
-        assert registered.inputs.get("adopt_id") == pal.adopt_id
+        assert registered.inputs["settings"].get("adopt_id") == pal.adopt_id
+        # Each registered key is an Output the SDK's wait loop scans (quadratic in their
+        # number across the program): the ids are the resource's id, the settings one key.
+        assert set(registered.inputs) - {"attached_tool_ids"} == {
+            "__provider",
+            "logical_name",
+            "spec",
+            "secrets",
+            "settings",
+        }
         spec_text = repr(registered.inputs["spec"])
         for value in SECRET_VALUES.values():
             assert value not in spec_text

@@ -71,10 +71,10 @@ class FleetProvider(ResourceProvider, ABC, Generic[I, O]):  # type: ignore[misc]
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         checked = self.inputs_type.checked(news)
         failures = [CheckFailure(path, reason) for path, reason in checked.problems]
-        url = checked.inputs.api_base_url if checked.inputs is not None else None
+        url = checked.inputs.settings.api_base_url if checked.inputs is not None else None
         refusal = insecure_transport(url) if url else None
         if refusal is not None:
-            failures.append(CheckFailure("api_base_url", refusal))
+            failures.append(CheckFailure("settings.api_base_url", refusal))
         if checked.inputs is not None:
             failures += [
                 CheckFailure(f"spec.{path}" if path else "spec", reason)

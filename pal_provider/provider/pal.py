@@ -95,7 +95,6 @@ def content_changed(old: PalInputs, new: PalInputs) -> bool:
 class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
     """One PAL of the fleet. Type token ``pulumi-python:dynamic/tavus:Pal``."""
 
-    pal_id: pulumi.Output[str]
     spec: pulumi.Output[dict[str, Any]]
 
     def __init__(
@@ -112,13 +111,20 @@ class PalResource(Resource, module=PAL_MODULE, name=PAL_TYPE_NAME):
         migrated_tool_names: list[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            **declared_props(name, spec, secrets, api_base_url, api_key_config),
-            "attached_tool_ids": attached_tool_ids,
-            "migrated_tool_names": migrated_tool_names or None,
+        settings = {
+            "api_base_url": api_base_url,
+            "api_key_config": api_key_config,
             "adopt_id": adopt_id,
             "force_maker_overwrite": force_maker_overwrite,
-            "pal_id": None,
-            "created_at": None,
+            "migrated_tool_names": migrated_tool_names or None,
+        }
+        props: dict[str, Any] = {
+            **declared_props(name, spec, secrets, settings),
+            "attached_tool_ids": attached_tool_ids,
         }
         super().__init__(PalProvider(), name, props, resource_options(opts))
+
+    @property
+    def pal_id(self) -> pulumi.Output[str]:
+        """The PAL's id in the account (the resource's id)."""
+        return self.id

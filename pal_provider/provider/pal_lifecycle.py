@@ -20,7 +20,7 @@ from pal_provider.provider.state import PalInputs, PalOutputs
 
 
 def _migrating(inputs: PalInputs) -> bool:
-    return bool(inputs.migrated_tool_names) and inputs.attached_tool_ids is not None
+    return bool(inputs.settings.migrated_tool_names) and inputs.attached_tool_ids is not None
 
 
 def _guarded(
@@ -71,10 +71,11 @@ def create_pal(
     desired = inputs.attached_tool_ids
     if desired is None:
         return reconciler.create_pal(inputs).outputs
-    if inputs.adopt_id:
+    adopt_id = inputs.settings.adopt_id
+    if adopt_id:
         # An existing PAL: attach before the spec patch that may remove its inline tools.
         outputs = _attach_then(
-            attachments, inputs.adopt_id, inputs, lambda: reconciler.create_pal(inputs).outputs
+            attachments, adopt_id, inputs, lambda: reconciler.create_pal(inputs).outputs
         )
         return outputs
     if not desired:

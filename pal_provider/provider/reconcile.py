@@ -92,10 +92,10 @@ class PalReconciler:
     @classmethod
     def for_inputs(cls, inputs: PalInputs, settings: ProviderSettings) -> PalReconciler:
         try:
-            client = client_for(inputs.api_base_url, inputs.api_key_config, settings)
+            client = client_for(inputs.settings, settings)
         except MissingCredentials as exc:
             raise ReconcileError(str(exc)) from None
-        force = inputs.force_maker_overwrite or settings.force_maker_overwrite()
+        force = inputs.settings.force_maker_overwrite or settings.force_maker_overwrite()
         return cls(client, force=force)
 
     # -- pure decisions ---------------------------------------------------------------------
@@ -133,9 +133,10 @@ class PalReconciler:
         A POST whose outcome is unknown is resolved by looking the PAL up, never by repeating
         it blindly: only when the lookup shows it did not land is it sent again.
         """
-        if inputs.adopt_id:
-            claim(self._client, inputs.adopt_id)
-            return self._adopt(inputs.adopt_id, inputs, reason="adopt_id")
+        adopt_id = inputs.settings.adopt_id
+        if adopt_id:
+            claim(self._client, adopt_id)
+            return self._adopt(adopt_id, inputs, reason="adopt_id")
         leftover = self._leftover(inputs)
         if leftover is not None:
             # None: deleted since the listing, so nothing is left over after all.

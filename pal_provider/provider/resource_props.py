@@ -3,6 +3,11 @@
 This is where the secret guarantee is made: ``secrets`` is registered as a secret input,
 the provider mirrors it as an output of the same name, and ``additional_secret_outputs``
 names it too, so Pulumi stores it encrypted whichever rule the engine applies.
+
+It is also where the number of registered keys is kept small: the SDK makes one ``Output`` per
+key and its ``wait_for_rpcs`` loop costs time quadratic in all of a program's Outputs (see
+``state.py``). The provider-assigned ids are not registered keys: a program reads them as the
+resource's ``id``.
 """
 
 from __future__ import annotations
@@ -15,18 +20,14 @@ SECRET_OUTPUTS = ["secrets"]
 
 
 def declared_props(
-    name: str,
-    spec: dict[str, Any],
-    secrets: dict[str, Any] | None,
-    api_base_url: str | None,
-    api_key_config: str | None,
+    name: str, spec: dict[str, Any], secrets: dict[str, Any] | None, settings: dict[str, Any]
 ) -> dict[str, Any]:
+    """The registered inputs: ``settings`` keeps only the values that are set."""
     return {
         "logical_name": name,
         "spec": spec,
         "secrets": pulumi.Output.secret(secrets or {}),
-        "api_base_url": api_base_url,
-        "api_key_config": api_key_config,
+        "settings": {key: value for key, value in settings.items() if value is not None},
     }
 
 

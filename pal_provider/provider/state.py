@@ -5,6 +5,13 @@ markers where a secret belongs, and the top-level ``secrets`` map (JSON pointer 
 carries the values. ``secrets`` is a secret input, mirrored as an output key and listed in
 ``additional_secret_outputs``, so Pulumi keeps it encrypted in state; the rest of the
 state stays readable and secret-free.
+
+How the provider talks (API URL, key name, adoption, force) travels as one ``settings``
+input. Every top-level input becomes an ``Output`` of the registered resource, and the SDK's
+``wait_for_rpcs`` waits on all of them with ``FIRST_COMPLETED`` (``pulumi/runtime/stack.py``),
+which costs time quadratic in the number of Outputs of the whole program: few top-level keys
+keep a large fleet's ``pulumi up`` linear. States written before the grouping (the same keys
+at the top level) are read as if grouped.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pal_provider.core.jsonvalue import restore_integers
 from pal_provider.core.masking import SECRET_REF_KEY, replace_secret_refs, secret_refs
@@ -22,8 +29,6 @@ from pal_provider.provider.unknowns import split_unknowns, touches
 
 PROVIDER_KEY = "__provider"
 SECRET_MARKER = SECRET_REF_KEY
-# Inputs that describe the remote object itself; every other input is a provider setting.
-CONTENT_FIELDS = frozenset({"spec", "secrets", "attached_tool_ids"})
 
 
 T = TypeVar("T", bound="DeclaredInputs")
@@ -39,6 +44,29 @@ class CheckedInputs(Generic[T]):
     unknown: list[UnknownPath]
 
 
+class ResourceSettings(BaseModel):
+    """Where and how the provider talks for one resource: not the remote object's content."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    api_base_url: str | None = None
+    api_key_config: str | None = None
+
+    def changes(self, new: ResourceSettings) -> list[str]:
+        return sorted(
+            f"settings.{name}"
+            for name in type(new).model_fields
+            if getattr(self, name, None) != getattr(new, name)
+        )
+
+
+class PalSettings(ResourceSettings):
+    adopt_id: str | None = None
+    force_maker_overwrite: bool = False
+    # Inline tools this PAL is migrating to the registry (their names), see attachments.py.
+    migrated_tool_names: list[str] | None = None
+
+
 class DeclaredInputs(BaseModel):
     """What every palfleet resource declares: a readable spec with secret markers, the
     secret values apart, and which account to talk to (the resource's inputs, minus
@@ -49,13 +77,33 @@ class DeclaredInputs(BaseModel):
     logical_name: str
     spec: dict[str, Any]
     secrets: dict[str, str] = Field(default_factory=dict)
-    api_base_url: str | None = None
-    api_key_config: str | None = None
+    settings: ResourceSettings = Field(default_factory=ResourceSettings)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _group_legacy_settings(cls, data: Any) -> Any:
+        """A state written before ``settings`` existed has its fields at the top level."""
+        if not isinstance(data, dict):
+            return data
+        flat = {k: data[k] for k in cls.settings_type().model_fields if k in data}
+        if not flat:
+            return data
+        grouped = {k: v for k, v in data.items() if k not in flat}
+        current = grouped.get("settings")
+        grouped["settings"] = {**flat, **(current if isinstance(current, dict) else {})}
+        return grouped
 
     @classmethod
     def from_props(cls, props: dict[str, Any]) -> Self:
-        fields = {k: v for k, v in props.items() if k in cls.model_fields and v is not None}
+        known = set(cls.model_fields) | set(cls.settings_type().model_fields)
+        fields = {k: v for k, v in props.items() if k in known and v is not None}
         return cls.model_validate(restore_integers(fields))
+
+    @classmethod
+    def settings_type(cls) -> type[ResourceSettings]:
+        annotation = cls.model_fields["settings"].annotation
+        assert isinstance(annotation, type) and issubclass(annotation, ResourceSettings)
+        return annotation
 
     @classmethod
     def checked(cls, props: dict[str, Any]) -> CheckedInputs[Self]:
@@ -97,13 +145,12 @@ class DeclaredInputs(BaseModel):
         return CheckedInputs(inputs, problems, holes)
 
     def setting_changes(self, new: DeclaredInputs) -> list[str]:
-        """Inputs of ``new`` other than the remote object's content (``spec``, ``secrets``,
-        attachments) whose values differ here: where and how the provider talks (API URL, key
-        name, adoption, force). A change of these alone rewrites the stored outputs and sends
-        nothing; left out of the diff, the engine would keep the old values for refresh and
-        destroy."""
-        names = set(type(new).model_fields) - CONTENT_FIELDS
-        return sorted(name for name in names if getattr(self, name, None) != getattr(new, name))
+        """What differs here outside the remote object's content: the logical name and the
+        settings (API URL, key name, adoption, force). A change of these alone rewrites the
+        stored outputs and sends nothing; left out of the diff, the engine would keep the old
+        values for refresh and destroy."""
+        renamed = ["logical_name"] if self.logical_name != new.logical_name else []
+        return renamed + self.settings.changes(new.settings)
 
     def body(self) -> dict[str, Any]:
         """The API body, with secret values in place (never log or render this)."""
@@ -135,12 +182,9 @@ def with_secrets(spec: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any
 class PalInputs(DeclaredInputs):
     """What the program declares for one PAL."""
 
-    adopt_id: str | None = None
-    force_maker_overwrite: bool = False
+    settings: PalSettings = Field(default_factory=PalSettings)
     # Registry tool ids to attach (None: attachments not managed, e.g. older state).
     attached_tool_ids: list[str] | None = None
-    # Inline tools this PAL is migrating to the registry (their names), see attachments.py.
-    migrated_tool_names: list[str] | None = None
 
 
 class PalOutputs(PalInputs):

@@ -126,7 +126,7 @@ class ToolProvider(FleetProvider[ToolInputs, ToolOutputs]):
     def _run(self, inputs: ToolInputs, action: Callable[[ToolReconciler], T]) -> T:
         with self.operating_on(inputs):
             try:
-                client = client_for(inputs.api_base_url, inputs.api_key_config, self.settings())
+                client = client_for(inputs.settings, self.settings())
             except MissingCredentials as exc:
                 raise ReconcileError(str(exc)) from None
             return action(ToolReconciler(client))
@@ -135,7 +135,6 @@ class ToolProvider(FleetProvider[ToolInputs, ToolOutputs]):
 class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
     """One registry tool of the stack. Type token ``pulumi-python:dynamic/tavus:Tool``."""
 
-    tool_id: pulumi.Output[str]
     spec: pulumi.Output[dict[str, Any]]
 
     def __init__(
@@ -148,13 +147,14 @@ class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):
         api_key_config: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        props: dict[str, Any] = {
-            **declared_props(name, spec, secrets, api_base_url, api_key_config),
-            "tool_id": None,
-            "created_at": None,
-            "adopted": None,
-        }
+        settings = {"api_base_url": api_base_url, "api_key_config": api_key_config}
+        props = declared_props(name, spec, secrets, settings)
         super().__init__(ToolProvider(), name, props, resource_options(opts))
+
+    @property
+    def tool_id(self) -> pulumi.Output[str]:
+        """The tool's id in the account (the resource's id)."""
+        return self.id
 
 
 __all__ = [

@@ -53,16 +53,18 @@ def pal_props(
     *,
     spec: dict[str, Any] | None = None,
     secrets: dict[str, str] | None = None,
-    **inputs: Any,
+    attached_tool_ids: Any = None,
+    **settings: Any,
 ) -> dict[str, Any]:
-    """What the engine sends for a ``PalResource``: its inputs without None values, plus the blob."""
+    """What the engine sends for a ``PalResource``: its inputs without None values, plus the
+    blob; keyword arguments are its settings (``api_base_url``, ``adopt_id``, ...)."""
     props: dict[str, Any] = {
         PROVIDER_KEY: blob,
         "logical_name": name,
         "spec": pal_spec(name) if spec is None else spec,
         "secrets": {TTS_POINTER: TTS_SECRET} if secrets is None else secrets,
-        "force_maker_overwrite": False,
-        **inputs,
+        "settings": {"force_maker_overwrite": False, **settings},
+        "attached_tool_ids": attached_tool_ids,
     }
     return {key: value for key, value in props.items() if value is not None}
 

@@ -154,6 +154,29 @@ def test_create_returns_the_id_and_every_input_mirrored(
     assert live_pal(pal_emulator, created.id)["pal_name"] == "mirrored"
 
 
+def test_a_state_written_before_settings_were_grouped_reads_as_unchanged(
+    provider_host: ProviderHost, provider_blob: str, pal_emulator: RunningEmulator
+) -> None:
+    """Stacks written by earlier palfleet versions keep the settings at the top level."""
+    inputs, created = provision(
+        provider_host, pal_props(provider_blob, "legacy", api_base_url=pal_emulator.base_url)
+    )
+    flat = {key: value for key, value in created.outputs.items() if key != "settings"}
+    legacy_outputs = {**flat, **created.outputs["settings"]}
+    legacy_inputs = {key: value for key, value in inputs.items() if key != "settings"}
+    legacy_inputs.update(inputs["settings"])
+    pal_emulator.control.clear_requests()
+
+    diff = provider_host.diff(
+        created.id, urn("legacy"), legacy_outputs, inputs, old_inputs=legacy_inputs
+    )
+    refreshed = provider_host.read(created.id, urn("legacy"), legacy_outputs, legacy_inputs)
+
+    assert diff.changes == "none"
+    assert refreshed.outputs is not None and refreshed.outputs["settings"] == inputs["settings"]
+    assert pal_emulator.control.requests().count() == 1  # the refresh's GET
+
+
 def test_update_applies_the_change_and_returns_full_outputs(
     provider_host: ProviderHost, provider_blob: str, pal_emulator: RunningEmulator
 ) -> None:

@@ -196,7 +196,7 @@ def test_a_new_api_base_url_is_stored_without_a_request_and_used_by_refresh(
 
     assert ops(result) == {"alpha": "update", "beta": "update"}
     assert emulator.control.requests().count() == 0
-    assert {r.outputs["api_base_url"] for r in result.resources.values()} == {moved}
+    assert {r.outputs["settings"]["api_base_url"] for r in result.resources.values()} == {moved}
     assert engine.state().provider is not None
     assert engine.state().provider.inputs["palfleet:apiBaseUrl"] == moved  # type: ignore[union-attr]
     assert {s.op for s in up_ok(engine).steps} == {"same"}
@@ -362,6 +362,6 @@ def test_the_key_never_goes_over_plain_http_to_a_remote_host(
 
     assert not result.ok and result.preview is not None
     failure = result.preview.step("alpha").check_failures[0]
-    assert failure.property == "api_base_url"
+    assert failure.property == "settings.api_base_url"
     assert "refusing to send the Tavus API key over plain http" in failure.reason
     assert emulator.control.requests().count() == 0

@@ -32,7 +32,8 @@ TOOL_ID = "t0123456789ab"
         ("the whole spec", {"spec": UNKNOWN}),
         ("a secret value", {"secrets": {"/layers/tts/api_key": UNKNOWN}}),
         ("the whole secrets map", {"secrets": UNKNOWN}),
-        ("the API base URL", {"api_base_url": UNKNOWN}),
+        ("the API base URL", {"settings": {"api_base_url": UNKNOWN}}),
+        ("the whole settings", {"settings": UNKNOWN}),
     ],
 )
 def test_check_passes_unknowns_through_and_diff_calls_them_a_change(
@@ -109,14 +110,14 @@ def test_a_changed_setting_is_a_change_that_rewrites_outputs_without_a_request(
 ) -> None:
     name = "settings"
     inputs, created = provision(provider_host, pal_props(provider_blob, name))
-    news = {**inputs, setting: value}
+    news = {**inputs, "settings": {**inputs["settings"], setting: value}}
     pal_emulator.control.clear_requests()
 
     diff = provider_host.diff(created.id, urn(name), created.outputs, news, old_inputs=inputs)
     outputs = provider_host.update(created.id, urn(name), created.outputs, news, old_inputs=inputs)
 
     assert diff.changes == "some"
-    assert outputs[setting] == value and outputs["pal_id"] == created.id
+    assert outputs["settings"][setting] == value and outputs["pal_id"] == created.id
     assert pal_emulator.control.requests().count() == 0
 
 
@@ -141,7 +142,7 @@ def tool_urn(name: str) -> str:
         {"spec": {**LOG_MOOD, "description": UNKNOWN}},
         {"spec": UNKNOWN},
         {"secrets": UNKNOWN},
-        {"api_base_url": UNKNOWN},
+        {"settings": {"api_base_url": UNKNOWN}},
     ],
 )
 def test_tool_check_and_diff_handle_unknowns(

@@ -1,0 +1,1 @@
+"""On-demand benchmarks (run each as ``.venv/bin/python bench/NAME.py``)."""
