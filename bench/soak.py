@@ -21,10 +21,7 @@ It prints a table of runs (kills, re-runs, requests, faults fired) and exits 1 i
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -39,11 +36,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import httpx  # noqa: E402
 from pal_emulator.process import start_emulator  # noqa: E402
-from ruamel.yaml import YAML  # noqa: E402
+
+from bench.stack_project import StackProject  # noqa: E402
 
 STACK = "soak"
 API_KEY = "soak-api-key"
-PASSPHRASE = "soak-passphrase"
 SECRETS = {
     "palfleet:tavusApiKey": API_KEY,
     "palfleet:soakLlmKey": "sk-soak-llm-planted",
@@ -160,64 +157,10 @@ class SoakReport:
         return "\n".join(lines)
 
 
-class Soak:
+class Soak(StackProject):
     def __init__(self, workdir: Path, base_url: str, pals: int) -> None:
-        self.workdir = workdir
-        self.base_url = base_url
-        self.project = workdir / "project"
-        self.project.mkdir()
-        shutil.copy(REPO_ROOT / "Pulumi.yaml", self.project / "Pulumi.yaml")
-        shutil.copy(REPO_ROOT / "__main__.py", self.project / "__main__.py")
-        (self.project / "stacks" / STACK).mkdir(parents=True)
-        (self.project / "stacks" / f"Pulumi.{STACK}.yaml").write_text("config: {}\n")
-        with (self.project / "stacks" / STACK / "fleet.yaml").open("w") as handle:
-            YAML(typ="safe").dump(fleet(pals), handle)
-        self.secrets_file = workdir / "secrets.json"
-        self.secrets_file.write_text(json.dumps(SECRETS))
-        self.checkpoint = workdir / "state" / "checkpoint.json"
-        self.env = {
-            **os.environ,
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "TAVUS_API_KEY": API_KEY,
-            "PYTHONPATH": str(REPO_ROOT),
-        }
-
-    def command(self, operation: str, *extra: str) -> list[str]:
-        return [
-            sys.executable,
-            "-m",
-            "pal_engine",
-            operation,
-            "--project",
-            str(self.project),
-            "--stack",
-            STACK,
-            "--checkpoint",
-            str(self.checkpoint),
-            "--config",
-            f"palfleet:apiBaseUrl={self.base_url}",
-            "--secrets-file",
-            str(self.secrets_file),
-            *extra,
-        ]
-
-    def run(self, operation: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            self.command(operation, *extra),
-            cwd=REPO_ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-
-    def recorded(self) -> int:
-        """Resources in the checkpoint now (its resource list is readable without the key)."""
-        try:
-            return len(json.loads(self.checkpoint.read_text())["resources"])
-        except (OSError, ValueError, KeyError):
-            return 0
+        super().__init__(workdir, base_url, STACK, fleet(pals), SECRETS)
+        self.env["TAVUS_API_KEY"] = API_KEY
 
     def killed_run(self, at: int) -> bool:
         """Start an ``up`` and SIGKILL it once ``at`` resources are recorded (the kill lands

@@ -6,6 +6,8 @@ stops the deployment with readable findings before any remote write.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -138,3 +140,18 @@ def run(root: Path | None = None) -> None:
     resources, tools = register_all(fleet, stack)
     pulumi.export("pal_ids", {name: res.pal_id for name, res in resources.items()})
     pulumi.export("tool_ids", {name: tool.tool_id for name, tool in tools.items()})
+    registered: list[pulumi.CustomResource] = [*tools.values(), *resources.values()]
+    pulumi.run(lambda: settled(registered))
+
+
+async def settled(resources: Iterable[pulumi.CustomResource]) -> None:
+    """Wait until the engine has answered every registration, each awaited once.
+
+    After the program, the SDK waits for its Outputs in ``wait_for_rpcs``
+    (``pulumi/runtime/stack.py``) with ``asyncio.wait(..., FIRST_COMPLETED)`` over all that are
+    pending, again after each completion: time quadratic in the fleet (about 25 s of a no-op
+    ``up`` of 1,000 PALs). An async entrypoint (``pulumi.run``) runs before that loop; when it
+    returns, the Outputs are resolved and the loop ends at once. Failures are left to the
+    SDK, which reports them as before.
+    """
+    await asyncio.gather(*(resource.urn.future() for resource in resources), return_exceptions=True)

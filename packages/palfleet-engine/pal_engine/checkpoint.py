@@ -155,6 +155,9 @@ class Checkpoint:
         self._passphrase = resolved
         self._salt: bytes | None = None
         self._fernet: Fernet | None = None
+        # A resource's stored form by identity (states are frozen): an unchanged resource is
+        # not encrypted again at every write of a large stack.
+        self._written: dict[int, tuple[ResourceState, dict[str, Any]]] = {}
 
     # encryption ------------------------------------------------------------------------------
 
@@ -263,6 +266,14 @@ class Checkpoint:
         )
 
     def _write_resource(self, fernet: Fernet, resource: ResourceState) -> dict[str, Any]:
+        cached = self._written.get(id(resource))
+        if cached is not None and cached[0] is resource:
+            return cached[1]
+        raw = self._stored_form(fernet, resource)
+        self._written[id(resource)] = (resource, raw)
+        return raw
+
+    def _stored_form(self, fernet: Fernet, resource: ResourceState) -> dict[str, Any]:
         raw = resource.model_dump(
             mode="json", exclude={"inputs", "outputs", "secret_inputs", "secret_outputs"}
         )
@@ -274,8 +285,12 @@ class Checkpoint:
         if self._salt is None and self.path.is_file():
             self.load()  # adopt the existing salt (and check the passphrase) before rewriting
         salt = self._salt if self._salt is not None else stdlib_secrets.token_bytes(16)
+        if salt != self._salt:
+            self._written.clear()
         fernet = self._cipher(salt)
         resources = [self._write_resource(fernet, resource) for resource in snapshot.resources]
+        live = {id(resource) for resource in snapshot.resources}
+        self._written = {key: entry for key, entry in self._written.items() if key in live}
         document = {
             "version": CHECKPOINT_VERSION,
             "kind": "palfleet-engine-checkpoint",

@@ -93,6 +93,52 @@ class _StepFailed(Exception):
         self.op = op
 
 
+class GroupCommit:
+    """Durable writes shared by concurrent callers (a database's group commit).
+
+    ``commit(v, snapshot)`` returns once a snapshot at least as new as change ``v`` is on
+    disk. A caller that finds no write in progress writes the newest snapshot handed in; the
+    others wait, and one write then covers all of their changes. The checkpoint is still
+    durable before every provider call that needs it (a pending operation), but parallel
+    steps no longer cost one whole-state write each.
+    """
+
+    def __init__(self, save: Callable[[Snapshot], None]) -> None:
+        self._save = save
+        self._condition = threading.Condition()
+        self._newest: tuple[int, Snapshot | None] = (0, None)
+        self._written = 0
+        self._writing = False
+        self.writes = 0
+
+    @property
+    def requested(self) -> int:
+        """The newest change handed in."""
+        with self._condition:
+            return self._newest[0]
+
+    def commit(self, version: int, snapshot: Snapshot) -> None:
+        with self._condition:
+            if version > self._newest[0]:
+                self._newest = (version, snapshot)
+            while self._written < version:
+                if self._writing:
+                    self._condition.wait()
+                    continue
+                self._writing = True
+                target, newest = self._newest
+                assert newest is not None
+                self._condition.release()
+                try:
+                    self._save(newest)
+                finally:
+                    self._condition.acquire()
+                    self._writing = False
+                    self._condition.notify_all()
+                self._written = max(self._written, target)
+                self.writes += 1
+
+
 def dependency_order(states: dict[str, ResourceState]) -> list[str]:
     """URNs with every dependency (and parent) before its dependents, otherwise stable."""
     ordered: list[str] = []
@@ -110,6 +156,24 @@ def dependency_order(states: dict[str, ResourceState]) -> list[str]:
     for urn in states:
         visit(urn, frozenset())
     return ordered
+
+
+def delete_antichains(states: dict[str, ResourceState], doomed: set[str]) -> list[list[str]]:
+    """``doomed`` in antichains: each chain holds the resources no other doomed resource still
+    depends on (by dependency or parent), so a chain's deletes can run at once."""
+    left = [urn for urn in reversed(dependency_order(states)) if urn in doomed]
+    chains: list[list[str]] = []
+    while left:
+        needed = {
+            needed
+            for urn in left
+            for needed in (*states[urn].dependencies, states[urn].parent)
+            if needed
+        }
+        chain = [urn for urn in left if urn not in needed] or left  # a cycle: all at once
+        chains.append(chain)
+        left = [urn for urn in left if urn in needed]
+    return chains
 
 
 def _formatted(paths: Iterable[PropertyPath]) -> frozenset[str]:
@@ -171,8 +235,9 @@ class Deployment:
         self.steps: list[Step] = []
         self.cancelled = False
         self.not_started = 0
-        self.writes_count = 0
         self._checkpoint = checkpoint
+        self._commits = GroupCommit(checkpoint.save if checkpoint else lambda _snapshot: None)
+        self._version = 0
         self._host = host
         self._redact = redactor
         self._lock = threading.RLock()
@@ -205,18 +270,18 @@ class Deployment:
             if self.current.get(state.urn) == state:
                 return  # an unchanged resource causes no write
             self.current[state.urn] = state
-            self._save()
+        self._save()
 
     def _forget(self, urn: str) -> None:
         with self._lock:
             self.current.pop(urn, None)
-            self._save()
+        self._save()
 
     def _begin(self, op: OperationType, state: ResourceState) -> PendingOperation:
         pending = PendingOperation(type=op, resource=state)
         with self._lock:
             self.pending.append(pending)
-            self._save()
+        self._save()
         return pending
 
     def _drop(self, pending: PendingOperation) -> None:
@@ -231,17 +296,24 @@ class Deployment:
             self._drop(pending)
             if result is not None:
                 self.current[result.urn] = result
-            self._save()
+        self._save()
 
     def save(self) -> None:
         self._save()
 
     def _save(self) -> None:
+        """Make the state as it is now durable before returning. Concurrent steps share
+        writes: one write covers every change made before it started."""
         if not self.writes or self._checkpoint is None:
             return
         with self._lock:
-            self._checkpoint.save(self.snapshot())
-            self.writes_count += 1
+            self._version += 1
+            version, snapshot = self._version, self.snapshot()
+        self._commits.commit(version, snapshot)
+
+    @property
+    def writes_count(self) -> int:
+        return self._commits.writes
 
     def snapshot(self) -> Snapshot:
         with self._lock:
@@ -585,36 +657,45 @@ class Deployment:
         self.delete(doomed)
 
     def delete(self, urns: Iterable[str]) -> None:
-        doomed = set(urns)
+        """Delete in antichains, dependents first; each antichain's steps run in parallel
+        (``step_generator.go``: ``ScheduleDeletes``; ``deployment_executor.go`` runs each chain
+        with ``ExecuteParallel`` and waits for it before the next)."""
         with self._lock:
-            order = [urn for urn in reversed(dependency_order(self.current)) if urn in doomed]
+            chains = delete_antichains(self.current, set(urns))
         blocked: set[str] = set()
-        for urn in order:
-            if self.cancelled:
+        with ThreadPoolExecutor(max_workers=self.options.parallelism) as pool:
+            for chain in chains:
+                list(pool.map(lambda urn: self._delete_step(urn, blocked), chain))
+
+    def _delete_step(self, urn: str, blocked: set[str]) -> None:
+        if self.cancelled:
+            with self._lock:
                 self.not_started += 1
-                continue
-            state = self.current[urn]
-            base = {"urn": urn, "name": state.name, "type": state.type, "old_id": state.id}
+            return
+        state = self.current[urn]
+        base = {"urn": urn, "name": state.name, "type": state.type, "old_id": state.id}
+        with self._lock:
             dependents = sorted(
                 other
                 for other in blocked
                 if urn in self.current[other].dependencies or self.current[other].parent == urn
             )
-            try:
-                if dependents:
-                    raise _StepFailed(f"not deleted: its dependent {dependents[0]} was not deleted")
-                if state.protect:
-                    raise _StepFailed(f"{state.name} is protected; unprotect it before deleting")
-                if self.writes:
-                    if state.custom and state.id and not state.retain_on_delete:
-                        self._delete_old(state, set())
-                    else:
-                        self._forget(urn)
-            except (_StepFailed, ProviderError) as error:
+        try:
+            if dependents:
+                raise _StepFailed(f"not deleted: its dependent {dependents[0]} was not deleted")
+            if state.protect:
+                raise _StepFailed(f"{state.name} is protected; unprotect it before deleting")
+            if self.writes:
+                if state.custom and state.id and not state.retain_on_delete:
+                    self._delete_old(state, set())
+                else:
+                    self._forget(urn)
+        except (_StepFailed, ProviderError) as error:
+            with self._lock:
                 blocked.add(urn)
-                self._record(self._failure_step(base, "delete", error))
-                continue
-            self._record(Step(**base, op="delete"))
+            self._record(self._failure_step(base, "delete", error))
+            return
+        self._record(Step(**base, op="delete"))
 
     def clear_stack_outputs(self) -> None:
         with self._lock:

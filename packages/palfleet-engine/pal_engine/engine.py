@@ -346,6 +346,7 @@ class Engine:
             not_started=deployment.not_started,
             cancelled=deployment.cancelled,
             pending_operations=pending,
+            checkpoint_writes=deployment.writes_count,
         )
 
 

@@ -118,6 +118,8 @@ class RunResult(BaseModel):
     not_started: int = 0
     cancelled: bool = False
     pending_operations: list[str] = Field(default_factory=list)
+    # Whole-checkpoint writes this operation made (none when nothing changed).
+    checkpoint_writes: int = 0
     # The operations before this one in the same command (``up`` previews first).
     preceded_by: list[RunResult] = Field(default_factory=list)
 

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
+import time
 from pathlib import Path
 
 import dill
 import pytest
 from pal_engine import BANNER, UNKNOWN
+from pal_engine.checkpoint import ResourceState, Snapshot
+from pal_engine.deployment import GroupCommit, delete_antichains
 
 from pal_engine_tests.conftest import PASSWORD, SAMPLE_PROJECT, EngineFactory, read_record
 
@@ -43,6 +47,55 @@ def test_second_preview_and_up_are_empty(make_engine: EngineFactory) -> None:
     assert not again.changed and again.ok
     assert preview.outputs["shelf_id"] == again.outputs["shelf_id"]
     assert make_engine().state().resources == before.resources
+
+
+def test_an_up_that_changes_nothing_writes_no_checkpoint(
+    make_engine: EngineFactory, checkpoint_path: Path
+) -> None:
+    """The real engine writes nothing for a same step (snapshot.go: sameSnapshotMutation)."""
+    first = make_engine().up()
+    written = checkpoint_path.stat().st_mtime_ns
+
+    again = make_engine().up(skip_preview=True)
+
+    assert first.checkpoint_writes > 0
+    assert again.ok and again.checkpoint_writes == 0
+    assert checkpoint_path.stat().st_mtime_ns == written
+
+
+def test_parallel_steps_share_checkpoint_writes() -> None:
+    """Group commit: changes made while a write runs are covered by one later write."""
+    saved: list[int] = []
+    release = threading.Event()
+
+    def save(snapshot: Snapshot) -> None:
+        saved.append(len(snapshot.resources))
+        release.wait(5)
+
+    commits = GroupCommit(save)
+    snapshots = [
+        Snapshot(resources=(ResourceState(urn=f"u{i}", type="t", name="n"),) * i)
+        for i in range(1, 6)
+    ]
+    first = threading.Thread(target=commits.commit, args=(1, snapshots[0]))
+    first.start()
+    while not saved:
+        time.sleep(0.001)
+    later = [
+        threading.Thread(target=commits.commit, args=(version, snapshots[version - 1]))
+        for version in range(2, 6)
+    ]
+    for thread in later:
+        thread.start()
+    deadline = time.monotonic() + 5
+    while commits.requested < 5 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    release.set()
+    for thread in [first, *later]:
+        thread.join(5)
+
+    assert saved == [1, 5]  # the first write, then one write of the newest snapshot
+    assert commits.writes == 2
 
 
 def test_preview_of_a_new_stack_writes_nothing(
@@ -290,3 +343,37 @@ def test_provider_blob_decodes_to_the_sample_provider(
 
     assert type(provider).__name__ == "RecordProvider"
     assert type(provider).__module__ == "sample_records.provider"
+
+
+def test_deletes_run_in_antichains_dependents_first() -> None:
+    """pkg/resource/deploy/step_generator.go: ScheduleDeletes; each chain runs in parallel."""
+
+    def state(name: str, *needs: str, parent: str = "") -> ResourceState:
+        return ResourceState(
+            urn=name, type="t", name=name, custom=True, dependencies=needs, parent=parent
+        )
+
+    states = {
+        s.urn: s
+        for s in [
+            state("stack"),
+            state("shelf", parent="stack"),
+            state("tool", parent="stack"),
+            state("book", "shelf", "tool", parent="stack"),
+            state("note", parent="stack"),
+            state("page", "book", parent="stack"),
+        ]
+    }
+
+    chains = delete_antichains(states, set(states))
+
+    assert [sorted(chain) for chain in chains] == [
+        ["note", "page"],
+        ["book"],
+        ["shelf", "tool"],
+        ["stack"],
+    ]
+    # Only what is doomed: two unrelated resources go together.
+    assert [sorted(chain) for chain in delete_antichains(states, {"shelf", "note"})] == [
+        ["note", "shelf"]
+    ]
