@@ -40,7 +40,7 @@ class Catalog(BaseModel):
 
 
 def parse_catalog(text: str) -> Catalog:
-    raw = YAML(typ="safe").load(text)
+    raw = YAML(typ="safe", pure=True).load(text)
     entries = {name: _Entry.model_validate(body) for name, body in raw["models"].items()}
     models = {name: ModelInfo(id=name, **entry.model_dump()) for name, entry in entries.items()}
     catalog = Catalog(default_model=raw["default_model"], models=models)

@@ -174,7 +174,9 @@ def read_yaml(text: str) -> YamlSource:
     limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(limit, _RECURSION_FOR_PARSING))
-        loader = YAML(typ="safe")
+        # pure: with ruamel.yaml.clib installed, "safe" would parse with libyaml (YAML 1.1),
+        # which refuses plain scalars YAML 1.2 allows (`{url: http://host:9/v2}`).
+        loader = YAML(typ="safe", pure=True)
         loader.allow_duplicate_keys = True
         root = loader.compose(text)
         if root is not None:

@@ -102,7 +102,7 @@ def _secrets(arguments: argparse.Namespace) -> dict[str, str]:
     secrets: dict[str, str] = {}
     if arguments.secrets_file is not None:
         try:
-            loaded: Any = YAML(typ="safe").load(arguments.secrets_file.read_text())
+            loaded: Any = YAML(typ="safe", pure=True).load(arguments.secrets_file.read_text())
         except (OSError, YAMLError, UnicodeDecodeError) as error:
             raise ProjectError(f"cannot read {arguments.secrets_file}: {error}") from None
         if not isinstance(loaded, dict):

@@ -58,7 +58,7 @@ class StackConfig(BaseModel):
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return YAML(typ="safe").load(path.read_text())
+        return YAML(typ="safe", pure=True).load(path.read_text())
     except (OSError, YAMLError) as error:
         raise ProjectError(f"cannot read {path}: {error}") from error
 

@@ -14,7 +14,6 @@ sends computed values to a provider during a preview.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from typing import Any
 
@@ -108,14 +107,26 @@ def plain_to_struct(
     plain: dict[str, Any], secret_paths: Iterable[PropertyPath] = ()
 ) -> struct_pb2.Struct:
     """Encode plain properties, wrapping the values at ``secret_paths`` as secrets."""
-    wrapped = copy.deepcopy(plain)
+    wrapped: Any = plain
     for path in property_paths.outermost(secret_paths):
-        if path and property_paths.exists(wrapped, path):
-            leaf = property_paths.get(wrapped, path)
-            property_paths.put(wrapped, path, {SIG_KEY: SECRET_SIG, "value": leaf})
+        if path:
+            wrapped = _wrapped_at(wrapped, path)
     struct = struct_pb2.Struct()
     struct.update(wrapped)
     return struct
+
+
+def _wrapped_at(value: Any, path: PropertyPath) -> Any:
+    """``value`` with the leaf at ``path`` wrapped as a secret; only the containers on the path
+    are copied (a whole state is encoded at every call: no deep copy)."""
+    if not path:
+        return {SIG_KEY: SECRET_SIG, "value": value}
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict) and isinstance(head, str) and head in value:
+        return {**value, head: _wrapped_at(value[head], rest)}
+    if isinstance(value, list) and isinstance(head, int) and 0 <= head < len(value):
+        return [*value[:head], _wrapped_at(value[head], rest), *value[head + 1 :]]
+    return value
 
 
 def contains_unknown(value: Any) -> bool:
