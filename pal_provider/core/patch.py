@@ -30,12 +30,13 @@ __all__ = [
     "JsonPatch",
     "PatchOp",
     "UnsendableSecretError",
+    "guarded_patch",
     "make_patch",
     "patch_for",
     "patch_from_changes",
 ]
 
-OpName = Literal["add", "remove", "replace"]
+OpName = Literal["add", "remove", "replace", "test"]
 
 
 class UnsendableSecretError(ValueError):
@@ -51,8 +52,8 @@ class PatchOp:
     value: Json = None
 
     def __post_init__(self) -> None:
-        if self.op not in ("add", "remove", "replace"):
-            raise ValueError(f"PatchOp.op must be add, remove or replace, got {self.op!r}")
+        if self.op not in ("add", "remove", "replace", "test"):
+            raise ValueError(f"PatchOp.op must be add, remove, replace or test, got {self.op!r}")
         from_pointer(self.path)  # validates the pointer
 
     def __hash__(self) -> int:
@@ -172,6 +173,58 @@ def patch_for(
         changed_secrets=changed_secrets,
     )
     return patch_from_changes(live, changes)
+
+
+def guarded_patch(
+    stored: Mapping[str, Json],
+    desired: Mapping[str, Json],
+    *,
+    changed_secrets: Collection[Path] = (),
+) -> JsonPatch | None:
+    """The patch from ``stored`` (the document as palfleet last wrote it, secrets masked) to
+    ``desired``, sent without reading the PAL first: every operation on a stored value is
+    preceded by a ``test`` of that value, so the server applies nothing (422) when the live PAL
+    no longer is what palfleet stored (an edit in the dashboard), and the caller reads it and
+    patches again.
+
+    RFC 6902 has no test of absence: an ``add`` of a member new to ``stored`` goes unguarded
+    when its parent object is stored (the server refuses it, 422, when the parent is gone; a
+    value set there out of band is overwritten with the declared one, as a read first would
+    do). A changed secret is replaced without a guard: its live value cannot be known. None
+    when an operation cannot be guarded otherwise (its stored value holds a masked secret,
+    which the server compares with the real one).
+    """
+    patch = patch_for(stored, desired, changed_secrets=changed_secrets)
+    secret_pointers = {to_pointer(path) for path in changed_secrets}
+    ops: list[PatchOp] = []
+    for op in patch:
+        if op.path in secret_pointers:
+            ops.append(op)
+            continue
+        path = from_pointer(op.path)
+        found, value = _lookup(stored, path)
+        if not found:
+            parent_found, parent = _lookup(stored, path[:-1])
+            if op.op != "add" or not parent_found or not isinstance(parent, Mapping):
+                return None
+            ops.append(op)
+        elif find_unsendable(value, path):
+            return None
+        else:
+            ops += [PatchOp("test", op.path, copy_json(value)), op]
+    return JsonPatch(ops)
+
+
+def _lookup(document: Json, path: Path) -> tuple[bool, Json]:
+    node = document
+    for key in path:
+        if isinstance(node, Mapping) and isinstance(key, str) and key in node:
+            node = node[key]
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            node = node[key]
+        else:
+            return False, None
+    return True, node
 
 
 def patch_from_changes(live: Mapping[str, Json], changes: ChangeSet) -> JsonPatch:

@@ -104,11 +104,12 @@ def update_pal(
     old: PalInputs,
     new: PalInputs,
 ) -> PalOutputs:
+    if new.attached_tool_ids is None or new.attached_tool_ids == old.attached_tool_ids:
+        # The attachments stay: one guarded PATCH, read first only if the PAL changed.
+        return reconciler.update(pal_id, old, new)
     # One GET serves both the attachments (the PAL's tool_ids) and the spec patch. Attaching
     # does not touch the spec fields the patch is computed on, so the read stays valid.
     live = reconciler.get_live(pal_id)
-    if new.attached_tool_ids is None:
-        return reconciler.update(pal_id, old, new, live=live)
     return _attach_then(
         attachments,
         pal_id,

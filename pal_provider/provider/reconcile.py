@@ -15,6 +15,7 @@ from typing import Any
 from pulumi.log import warn
 
 from pal_provider.api import (
+    InvalidPatch,
     MakerDraftConflict,
     NotFound,
     OutcomeUnknown,
@@ -31,6 +32,7 @@ from pal_provider.core import (
     canonicalize,
     comparable_current,
     diff_documents,
+    guarded_patch,
     patch_for,
 )
 from pal_provider.core.jsonvalue import from_pointer
@@ -169,11 +171,33 @@ class PalReconciler:
     def update(
         self, pal_id: str, old: PalInputs, new: PalInputs, *, live: dict[str, Any] | None = None
     ) -> PalOutputs:
-        """Patch the PAL to ``new``; ``live`` is the PAL as just read, when the caller has it."""
-        live = live if live is not None else self.get_live(pal_id)
-        patch = patch_for(live, new.body(), changed_secrets=self._secret_paths(old, new))
+        """Patch the PAL to ``new``; ``live`` is the PAL as just read, when the caller has it.
+
+        Without ``live``: one guarded PATCH computed from the stored ``old`` (see
+        :func:`~pal_provider.core.patch.guarded_patch`); when the server refuses a guard
+        (the PAL changed outside palfleet) or the outcome is unknown, read and patch again.
+        """
+        secrets = self._secret_paths(old, new)
+        if live is None:
+            document = self._guarded_update(pal_id, old, new, secrets)
+            if document is not None:
+                return self._outputs(new, {**document, "pal_id": pal_id})
+            live = self.get_live(pal_id)
+        patch = patch_for(live, new.body(), changed_secrets=secrets)
         document = self._apply(pal_id, patch) or live
         return self._outputs(new, {**document, "pal_id": pal_id})
+
+    def _guarded_update(
+        self, pal_id: str, old: PalInputs, new: PalInputs, secrets: list[tuple[str, ...]]
+    ) -> dict[str, Any] | None:
+        """The PAL after one guarded PATCH, or None when the caller must read it first."""
+        patch = guarded_patch(_masked_spec(old.spec), new.body(), changed_secrets=secrets)
+        if patch is None or patch.empty:
+            return None
+        try:
+            return self._apply(pal_id, patch, guarded=True)
+        except _StaleGuard:
+            return None
 
     def find_live(self, pal_id: str, *, doing: str = "refresh") -> dict[str, Any] | None:
         """The live PAL, or None when it is gone (refresh reports it deleted)."""
@@ -234,19 +258,28 @@ class PalReconciler:
         document = {**(self._apply(pal_id, patch) or live), "pal_id": pal_id}
         return Written(self._outputs(inputs, document), document)
 
-    def _apply(self, pal_id: str, patch: JsonPatch) -> dict[str, Any] | None:
-        """Send the patch: conferencing ops alone (never 409) and the rest in one atomic PATCH."""
+    def _apply(
+        self, pal_id: str, patch: JsonPatch, *, guarded: bool = False
+    ) -> dict[str, Any] | None:
+        """Send the patch: conferencing ops alone (never 409) and the rest in one atomic PATCH
+        (a ``test`` travels with the operation it guards)."""
         conferencing = [op for op in patch if op.path.startswith(CONFERENCING_PREFIX)]
         other = [op for op in patch if not op.path.startswith(CONFERENCING_PREFIX)]
         document: dict[str, Any] | None = None
         for ops in (other, conferencing):
             if ops:
-                document = self._send(pal_id, ops) or document
+                document = self._send(pal_id, ops, guarded=guarded) or document
         return document
 
-    def _send(self, pal_id: str, ops: Sequence[PatchOp]) -> dict[str, Any] | None:
+    def _send(
+        self, pal_id: str, ops: Sequence[PatchOp], *, guarded: bool = False
+    ) -> dict[str, Any] | None:
         try:
             result = self._client.patch_pal(pal_id, JsonPatch(ops).to_json(), force=self._force)
+        except (InvalidPatch, OutcomeUnknown) as exc:
+            if guarded:
+                raise _StaleGuard from exc
+            raise failed(f"updating PAL {pal_id}", exc) from None
         except MakerDraftConflict:
             raise ReconcileError(
                 f"PAL {pal_id} has unpublished edits made by a human in PAL Maker, so the API "
@@ -364,6 +397,11 @@ class PalReconciler:
             pal_id=str(document["pal_id"]),
             created_at=created_at_of(document),
         )
+
+
+class _StaleGuard(Exception):
+    """A guarded PATCH was refused (the PAL is not what palfleet stored) or its outcome is
+    unknown: read the PAL and patch again."""
 
 
 def _conferencing_username(document: dict[str, Any]) -> str | None:

@@ -31,8 +31,9 @@ def test_demo_runs_create_noop_refresh_update_on_the_dev_stack(tmp_path: Path) -
     assert not [k for k in refresh if not k.startswith("GET")], "refresh only reads"
     assert create["POST /v2/pals"] == 4
     assert noop == {}, "a no-op preview makes no request"
-    # wellness-coach has an attached tool: still one GET and one PATCH.
-    assert revert == {"GET /v2/pals/{id}": 1, "PATCH /v2/pals/{id}": 1}
+    # wellness-coach has an attached tool; the refresh stored the edit, so the guard holds:
+    # one PATCH and no read.
+    assert revert == {"PATCH /v2/pals/{id}": 1}
     assert refresh["GET /v2/pals/{id}"] == 4
     assert "GET /v2/pals/{id}/tools" not in refresh, "attachments come with the PAL document"
     assert "+ 6 created" in out, "4 PALs and 2 registry tools"

@@ -18,6 +18,7 @@ from pal_provider.core import (
     PatchOp,
     UnsendableSecretError,
     diff_pal,
+    guarded_patch,
     make_patch,
     patch_for,
     strict_equal,
@@ -188,7 +189,7 @@ def test_patch_op_and_json_patch_value_types() -> None:
     op = PatchOp("remove", "/a~1b")
     assert op.to_json() == {"op": "remove", "path": "/a~1b"}
     assert PatchOp("add", "/a", 1) == PatchOp("add", "/a", 1)
-    with pytest.raises(ValueError, match="add, remove or replace"):
+    with pytest.raises(ValueError, match="add, remove, replace or test"):
         PatchOp("move", "/a")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="must be empty or start with '/'"):
         PatchOp("add", "a", 1)
@@ -429,3 +430,78 @@ def test_patch_for_a_freshly_created_pal_is_empty(
 ) -> None:
     declared_pal, live = pair
     assert patch_for(live, declared_pal).empty
+
+
+# -- guarded patches (an update without a read) ---------------------------------------------
+
+
+def masked_secrets(declared: dict[str, Any]) -> dict[str, Any]:
+    """What palfleet stores of a declaration it applied, as the API would show it."""
+    stored = copy.deepcopy(declared)
+    for name, layer in (stored.get("layers") or {}).items():
+        if isinstance(layer, dict) and "api_key" in layer:
+            stored["layers"][name]["api_key"] = MASK
+    return stored
+
+
+@given(reconcile_case())
+def test_a_guarded_patch_applies_to_what_was_stored_and_guards_every_plain_change(
+    case: tuple[dict[str, Any], dict[str, Any], set[tuple[str, ...]]],
+) -> None:
+    live, want, changed = case
+    stored = masked_secrets(
+        {k: v for k, v in live.items() if k not in SERVER_OWNED | {"unknown_server_field"}}
+    )
+    guarded = guarded_patch(stored, want, changed_secrets=changed)
+    if guarded is None:
+        return
+    ops = guarded.to_json()
+    secret_pointers = {to_pointer(path) for path in changed}
+    for index, op in enumerate(ops):
+        if op["op"] == "test" or op["path"] in secret_pointers:
+            continue
+        if op["op"] == "add" and (index == 0 or ops[index - 1]["path"] != op["path"]):
+            continue  # a member new to the stored document: nothing to test
+        assert index > 0, ops
+        assert (ops[index - 1]["op"], ops[index - 1]["path"]) == ("test", op["path"])
+    result = apply(guarded, stored)
+    assert diff_pal(result, want).empty, diff_pal(result, want).render()
+    for op in ops:
+        if op["op"] == "test":
+            assert MASK not in json.dumps(op["value"])
+
+
+def test_a_guarded_patch_is_refused_whole_when_the_pal_changed_since() -> None:
+    stored = masked_secrets(desired(system_prompt="Be brief.", context="Old context."))
+    want = desired(system_prompt="Be kind.", context="Old context.")
+    guarded = guarded_patch(stored, want)
+    assert guarded is not None
+    assert guarded.to_json() == [
+        {"op": "test", "path": "/system_prompt", "value": "Be brief."},
+        {"op": "replace", "path": "/system_prompt", "value": "Be kind."},
+    ]
+    edited = {**stored, "system_prompt": "Edited in the dashboard."}
+    with pytest.raises(jsonpatch.JsonPatchTestFailed):
+        apply(guarded, edited)
+
+
+def test_a_new_member_is_added_unguarded_under_a_stored_parent() -> None:
+    stored = masked_secrets(desired(system_prompt="Be brief."))
+    guarded = guarded_patch(stored, desired(system_prompt="Be brief.", context="New."))
+    assert guarded is not None
+    assert guarded.to_json() == [{"op": "add", "path": "/context", "value": "New."}]
+
+
+def test_a_guarded_patch_is_none_for_a_masked_stored_value() -> None:
+    with_key = desired(layers={"tts": {"tts_engine": "cartesia", "api_key": MASK}})
+    assert guarded_patch(with_key, desired(layers={})) is None
+
+
+def test_a_changed_secret_is_replaced_without_a_guard() -> None:
+    stored = desired(layers={"tts": {"tts_engine": "cartesia", "api_key": MASK}})
+    want = desired(layers={"tts": {"tts_engine": "cartesia", "api_key": "new-key"}})
+    guarded = guarded_patch(stored, want, changed_secrets=[("layers", "tts", "api_key")])
+    assert guarded is not None
+    assert guarded.to_json() == [
+        {"op": "replace", "path": "/layers/tts/api_key", "value": "new-key"}
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
 from pal_emulator.process import EmulatorProcess
 from pal_emulator.testing import RunningEmulator
@@ -101,3 +102,10 @@ def pal_emulator(emulator: RunningEmulator) -> RunningEmulator:
     emulator.control.seed(faces=[{"face_id": FACE_ID, "face_name": "Provider tests"}])
     emulator.control.clear_requests()
     return emulator
+
+
+def live_pal(emulator: RunningEmulator, pal_id: str) -> dict[str, Any]:
+    response = httpx.get(f"{emulator.base_url}/pals/{pal_id}", headers=emulator.headers)
+    assert response.status_code == 200, response.text
+    document: dict[str, Any] = response.json()
+    return document

@@ -21,6 +21,7 @@ from tests.provider.conftest import (
     PROJECT,
     TTS_POINTER,
     TTS_SECRET,
+    live_pal,
     pal_props,
     pal_spec,
     provision,
@@ -28,13 +29,6 @@ from tests.provider.conftest import (
 )
 
 PLANTED_API_KEY = "tavus-key-planted-in-the-environment-91c2"
-
-
-def live_pal(emulator: RunningEmulator, pal_id: str) -> dict[str, Any]:
-    response = httpx.get(f"{emulator.base_url}/pals/{pal_id}", headers=emulator.headers)
-    assert response.status_code == 200, response.text
-    document: dict[str, Any] = response.json()
-    return document
 
 
 # -- check -------------------------------------------------------------------------------------
