@@ -5,14 +5,14 @@ Run: ``.venv/bin/python bench/plan.py [--pals 1000] [--with-tools 0.1] [--latenc
 seeds the PALs and tools, writes a matching fleet declaration to a temporary directory, adds
 the latency to every ``/v2`` request by fault injection, runs the plan once and prints a table.
 
-Floor: the requests the plan cannot avoid, at the latency, with what can overlap overlapped.
-The pages of one list are sequential (a lister learns where to stop from the pages it has
-read), so the PAL list costs ``pal pages x latency``; the tools list runs beside it (the plan
-reads both at once), so only the longer of the two counts. The attached-tools reads need the
-PAL list first and run ``concurrency`` at a time: ``ceil(reads / concurrency) x latency``.
-``floor = max(pal pages, tool pages) x latency + ceil(reads / concurrency) x latency``;
-``ratio = wall / floor`` (target <= 1.3). Validating the declaration (CPU) is not in the floor;
-the plan overlaps it with the list reads.
+Floor: the round trips no plan can avoid, at the latency. Page 1 of the PAL list says how many
+pages there are (``total_count``); the other pages can then be read ``concurrency`` at a
+time, and every listed PAL carries its ``tool_ids``, so no per-PAL read is needed. The tools
+list runs beside the PAL pages. ``pages = ceil(pals / 100)``;
+``floor = (1 + ceil((pages - 1) / concurrency)) x latency``; ``ratio = median wall / floor``
+(target <= 2). The emulator's own processing time beyond the injected latency is reported,
+not charged. Validating the declaration (CPU) is not in the floor; the plan overlaps it with
+the list reads.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -31,7 +32,8 @@ from pal_provider.gitops.plan import PlanOptions, run
 
 FACE = "rf4703150052"
 TOOLS = 5
-TARGET_RATIO = 1.3
+TARGET_RATIO = 2.0
+PAGE_SIZE = 100
 
 
 def live_pal(i: int, tool_ids: list[str]) -> dict[str, Any]:
@@ -73,12 +75,23 @@ def declaration(count: int, with_tools: set[int], base_url: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def options_for(root: Path, args: argparse.Namespace) -> PlanOptions:
+    return PlanOptions(
+        stack="bench",
+        root=root,
+        api_key_env="PALFLEET_BENCH_KEY",
+        concurrency=args.concurrency,
+        progress=False,
+    )
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--pals", type=int, default=1000)
     parser.add_argument("--with-tools", type=float, default=0.1, help="fraction of PALs with tools")
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     process = start_emulator(api_key="bench-key")
     try:
@@ -103,50 +116,61 @@ def main() -> None:
                 declaration(args.pals, with_tools, process.base_url)
             )
             os.environ["PALFLEET_BENCH_KEY"] = "bench-key"
-            control.add_fault(path="/v2/*", latency_ms=args.latency_ms)
-            control.clear_requests()
-            options = PlanOptions(
-                stack="bench",
-                root=root,
-                api_key_env="PALFLEET_BENCH_KEY",
-                concurrency=args.concurrency,
-                progress=False,
-            )
             started = time.perf_counter()
-            result = run(options, "plan")
-            wall = time.perf_counter() - started
-        counts = control.requests().by_template()
+            if run(options_for(root, args), "plan").exit_code != 0:
+                raise SystemExit("the plan without latency did not come out clean")
+            local = time.perf_counter() - started
+            control.add_fault(path="/v2/*", latency_ms=args.latency_ms)
+            options = options_for(root, args)
+            walls: list[float] = []
+            for _ in range(args.runs):
+                control.clear_requests()
+                started = time.perf_counter()
+                result = run(options, "plan")
+                walls.append(time.perf_counter() - started)
+                if result.exit_code != 0:
+                    raise SystemExit(
+                        f"the plan did not come out clean (exit {result.exit_code}):\n"
+                        f"{result.stderr}{result.stdout[:2000]}"
+                    )
+        log = control.requests()
+        counts = log.by_template()
+        emulator_ms = sum(e.duration_ms for e in log.entries if e.path.startswith("/v2"))
         control.close()
     finally:
         process.stop()
-    if result.exit_code != 0:
-        raise SystemExit(
-            f"the plan did not come out clean (exit {result.exit_code}):\n"
-            f"{result.stderr}{result.stdout[:2000]}"
-        )
     latency = args.latency_ms / 1000
-    pal_pages = counts["GET /v2/pals"]
-    tool_pages = counts["GET /v2/tools"]
-    reads = counts["GET /v2/pals/{id}/tools"]
-    floor = max(pal_pages, tool_pages) * latency + math.ceil(reads / args.concurrency) * latency
+    pages = math.ceil(args.pals / PAGE_SIZE)
+    round_trips = 1 + math.ceil((pages - 1) / args.concurrency)
+    floor = round_trips * latency
+    wall = statistics.median(walls)
+    made = sum(counts.values())
     print(
         f"plan of {args.pals} PALs ({len(with_tools)} with tools), {args.latency_ms:.0f} ms "
-        f"per request, concurrency {args.concurrency}"
+        f"per request, concurrency {args.concurrency}, {args.runs} runs"
     )
-    print(f"{'requests':<28}{'count':>8}")
+    print(f"{'requests (last run)':<28}{'count':>8}")
     for key in sorted(counts):
         print(f"{key:<28}{counts[key]:>8}")
-    print(f"{'total':<28}{sum(counts.values()):>8}")
-    print(f"{'wall time (s)':<28}{wall:>8.2f}")
+    print(f"{'total':<28}{made:>8}")
     print(
-        f"{'floor (s)':<28}{floor:>8.2f}   "
-        f"= max({pal_pages}, {tool_pages}) pages x {latency:.3f}"
-        f" + ceil({reads} / {args.concurrency}) x {latency:.3f}"
+        f"{'emulator ms/request':<28}{emulator_ms / max(1, made) - args.latency_ms:>8.1f}"
+        "   (beyond the injected latency; not charged)"
+    )
+    print(f"{'wall s min/med/max':<28}{min(walls):>8.2f} {wall:.2f} {max(walls):.2f}")
+    print(
+        f"{'floor (s)':<28}{floor:>8.2f}   = (1 + ceil(({pages} pages - 1) / "
+        f"{args.concurrency})) round trips x {latency:.3f}"
+    )
+    print(
+        f"{'without latency (s)':<28}{local:>8.2f}   (reading and validating the declaration, "
+        "comparing, the emulator: what is not waiting)"
     )
     ratio = wall / floor
     verdict = "ok" if ratio <= TARGET_RATIO else "over target"
     print(f"{'ratio':<28}{ratio:>8.2f}   (target <= {TARGET_RATIO}: {verdict})")
+    return 0 if ratio <= TARGET_RATIO else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
