@@ -49,20 +49,6 @@ def test_second_preview_and_up_are_empty(make_engine: EngineFactory) -> None:
     assert make_engine().state().resources == before.resources
 
 
-def test_an_up_that_changes_nothing_writes_no_checkpoint(
-    make_engine: EngineFactory, checkpoint_path: Path
-) -> None:
-    """The real engine writes nothing for a same step (snapshot.go: sameSnapshotMutation)."""
-    first = make_engine().up()
-    written = checkpoint_path.stat().st_mtime_ns
-
-    again = make_engine().up(skip_preview=True)
-
-    assert first.checkpoint_writes > 0
-    assert again.ok and again.checkpoint_writes == 0
-    assert checkpoint_path.stat().st_mtime_ns == written
-
-
 def test_parallel_steps_share_checkpoint_writes() -> None:
     """Group commit: changes made while a write runs are covered by one later write."""
     saved: list[int] = []

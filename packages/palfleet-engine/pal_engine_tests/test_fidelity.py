@@ -84,12 +84,13 @@ def test_a_same_step_stores_the_new_inputs_and_keeps_the_old_outputs(
 def test_an_unchanged_resource_causes_no_checkpoint_write(
     make_engine: EngineFactory, checkpoint_path: Path
 ) -> None:
-    make_engine().up()
+    first = make_engine().up()
     written = checkpoint_path.stat().st_mtime_ns
 
     result = make_engine().up()
 
     assert {s.op for s in result.steps} == {"same"}
+    assert first.checkpoint_writes > 0 and result.checkpoint_writes == 0
     assert checkpoint_path.stat().st_mtime_ns == written
 
 
