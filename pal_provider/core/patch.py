@@ -20,6 +20,7 @@ from pal_provider.core.jsonvalue import (
     Path,
     copy_json,
     from_pointer,
+    get_path,
     strict_equal,
     to_dotted,
     to_pointer,
@@ -202,9 +203,9 @@ def guarded_patch(
             ops.append(op)
             continue
         path = from_pointer(op.path)
-        found, value = _lookup(stored, path)
+        found, value = get_path(stored, path)
         if not found:
-            parent_found, parent = _lookup(stored, path[:-1])
+            parent_found, parent = get_path(stored, path[:-1])
             if op.op != "add" or not parent_found or not isinstance(parent, Mapping):
                 return None
             ops.append(op)
@@ -213,18 +214,6 @@ def guarded_patch(
         else:
             ops += [PatchOp("test", op.path, copy_json(value)), op]
     return JsonPatch(ops)
-
-
-def _lookup(document: Json, path: Path) -> tuple[bool, Json]:
-    node = document
-    for key in path:
-        if isinstance(node, Mapping) and isinstance(key, str) and key in node:
-            node = node[key]
-        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-            node = node[key]
-        else:
-            return False, None
-    return True, node
 
 
 def patch_from_changes(live: Mapping[str, Json], changes: ChangeSet) -> JsonPatch:

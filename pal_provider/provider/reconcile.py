@@ -276,8 +276,8 @@ class PalReconciler:
     ) -> dict[str, Any] | None:
         try:
             result = self._client.patch_pal(pal_id, JsonPatch(ops).to_json(), force=self._force)
-        except (InvalidPatch, OutcomeUnknown) as exc:
-            if guarded:
+        except (InvalidPatch, OutcomeUnknown, NotFound) as exc:
+            if guarded:  # the read that follows says what happened (a PAL gone: deleted)
                 raise _StaleGuard from exc
             raise failed(f"updating PAL {pal_id}", exc) from None
         except MakerDraftConflict:

@@ -209,6 +209,20 @@ def test_read_of_a_pal_deleted_out_of_band_returns_an_empty_id(
     assert read.id == ""
 
 
+def test_an_update_of_a_pal_deleted_out_of_band_says_so(
+    provider_host: ProviderHost, provider_blob: str, pal_emulator: RunningEmulator
+) -> None:
+    inputs, created = provision(provider_host, pal_props(provider_blob, "gone"))
+    pal_emulator.control.delete_pal(created.id)
+    news = pal_props(provider_blob, "gone", spec=pal_spec("gone", system_prompt="Be kind."))
+
+    with pytest.raises(ProviderError) as caught:
+        provider_host.update(created.id, urn("gone"), created.outputs, news, old_inputs=inputs)
+
+    assert "deleted outside Pulumi" in str(caught.value)
+    assert "pulumi refresh" in str(caught.value)
+
+
 def test_delete_of_an_already_deleted_pal_succeeds(
     provider_host: ProviderHost, provider_blob: str, pal_emulator: RunningEmulator
 ) -> None:
