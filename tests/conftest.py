@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,12 @@ def shared_dir() -> Path:
     if not (SHARED_DIR / "pal-api.md").is_file():
         pytest.fail(f"../shared is expected beside the repository (looked in {SHARED_DIR})")
     return SHARED_DIR
+
+
+@pytest.fixture(autouse=True)
+def _shipped_model_catalog() -> Iterator[None]:
+    """A test that loads a stack names that stack's catalog file; the next starts afresh."""
+    yield
+    from pal_provider.declaration import catalog
+
+    catalog.use_project_catalog(None)

@@ -30,6 +30,7 @@ COMMAND_MODULES: list[str] = [
     "emulator",
     "validate",
     "gitops",
+    "models",
 ]
 
 for _name in COMMAND_MODULES:

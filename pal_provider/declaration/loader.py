@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import catalog
 from .findings import Finding, errors, join_path, warnings
 from .migration import plan_migration
 from .models import FleetDeclaration
@@ -275,6 +276,23 @@ def _plain_text_secrets(stack: str, root: Path, fleet: YamlSource) -> list[Findi
     return findings
 
 
+def _use_project_catalog(stack: str, root: Path) -> Finding | None:
+    """Make ``<root>/models.yaml`` the project's catalog; a finding when it is not valid."""
+    path = root / catalog.PROJECT_CATALOG_NAME
+    catalog.use_project_catalog(path)
+    try:
+        catalog.load_catalog()
+    except (catalog.CatalogError, OSError, UnicodeDecodeError) as exc:
+        return _finding(
+            stack,
+            path,
+            f"the project's model catalog cannot be used: {exc}",
+            "fix the file (its format is the shipped catalog's, see docs/fleet-format.md) or "
+            "remove it",
+        )
+    return None
+
+
 def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
     result = LoadResult(stack=name)
     root = Path(root)
@@ -289,6 +307,10 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
     source, found = _read(name, file)
     result.findings.extend(found)
     if source is None:
+        return result
+    catalog_problem = _use_project_catalog(name, root)
+    if catalog_problem is not None:
+        result.findings.append(catalog_problem)
         return result
     config_findings = _check_stack_config(name, root)
     result.findings.extend(config_findings)

@@ -231,6 +231,9 @@ def _check_endpoint_ref(report: Report, llm: LlmLayer, ctx: PalContext) -> None:
             )
 
 
+_UPGRADE_HINT = " (`palfleet models upgrade --write` does it for every PAL)"
+
+
 def _check_hosted_model(report: Report, model: str) -> None:
     path = ["layers", "llm", "model"]
     info = catalog.lookup(model)
@@ -245,10 +248,16 @@ def _check_hosted_model(report: Report, model: str) -> None:
         )
     elif info.status == "retired":
         report.error(
-            path, f"model {model!r} is retired (the API rejects it)", f"use {info.replacement}"
+            path,
+            f"model {model!r} is retired{catalog.status_origin(info)} (the API rejects it)",
+            f"use {info.replacement}" + _UPGRADE_HINT,
         )
     elif info.status == "deprecated":
-        report.warning(path, f"model {model!r} is deprecated", f"move to {info.replacement}")
+        report.warning(
+            path,
+            f"model {model!r} is deprecated{catalog.status_origin(info)}",
+            f"move to {info.replacement}" + _UPGRADE_HINT,
+        )
 
 
 def _check_extra_body(report: Report, extra: dict[str, Any] | None, custom: bool) -> None:
