@@ -31,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "validate",
     "gitops",
     "models",
+    "llm",
 ]
 
 for _name in COMMAND_MODULES:
