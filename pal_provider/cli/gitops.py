@@ -145,11 +145,21 @@ def promote(
     force: Annotated[
         bool, typer.Option("--force", help="overwrite a target edited on its own")
     ] = False,
+    unverified: Annotated[
+        bool,
+        typer.Option(
+            "--unverified", help="skip checking that the promoted PALs run unchanged in SOURCE"
+        ),
+    ] = False,
     root: RootOption = Path("stacks"),
+    api_key_env: KeyEnvOption = "TAVUS_API_KEY",
+    api_base_url: BaseUrlOption = None,
 ) -> None:
     """Copy intent (defaults, pals, tools) from SOURCE to TARGET; bindings stay.
 
-    Exit 0 nothing to promote or written, 2 changes shown (dry run), 1 error.
+    By default the promoted PALs and their tools must be applied and unchanged in SOURCE's
+    live account (the key in --api-key-env). Exit 0 nothing to promote or written, 2 changes
+    shown (dry run), 1 error or refused.
     """
     from pal_provider.gitops.promote import PromoteOptions, run_promote
 
@@ -162,6 +172,9 @@ def promote(
             allow_removal=allow_removal,
             force=force,
             root=root,
+            verify=not unverified,
+            api_key_env=api_key_env,
+            api_base_url=api_base_url,
         )
     )
     _emit(result.stdout, result.stderr, result.exit_code)

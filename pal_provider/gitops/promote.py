@@ -17,6 +17,12 @@ Safety rules:
   ``stacks/<target>/.promoted.json``), that the promotion would overwrite, needs ``--force``.
   The record is a sidecar file because the declaration models forbid unknown keys.
 
+Only what ran is promoted: by default the promoted PALs, and the registry tools they use, must
+be applied and unchanged in the source environment's live account, by the same comparison as
+``palfleet plan``; otherwise the promotion is refused, naming what was never applied or has
+drifted (``--unverified`` skips the check, and the record says so). The record keeps the
+source's fingerprints of what was promoted and the verification's result.
+
 Exit codes: 0 nothing to promote or written (``--write``), 2 changes shown (dry run), 1 error.
 ``--pal NAME`` (repeatable) promotes those PALs and the registry tools they attach, and
 leaves ``defaults`` and every other PAL alone.
@@ -25,6 +31,7 @@ leaves ``defaults`` and every other PAL alone.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -36,11 +43,12 @@ from typing import Any, Final
 from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import YAMLError
 
+from pal_provider.core.jsonvalue import to_dotted
 from pal_provider.declaration import load_stack
 
 from .export import validate_text
 from .plan import CommandOutput
-from .session import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CommandError
+from .session import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CommandError, base_url_for
 from .yamlio import dump_text, load_text, to_plain
 
 RECORD_NAME: Final = ".promoted.json"
@@ -56,6 +64,9 @@ class PromoteOptions:
     allow_removal: bool = False
     force: bool = False
     root: Path = Path("stacks")
+    verify: bool = True
+    api_key_env: str = "TAVUS_API_KEY"
+    api_base_url: str | None = None
 
 
 @dataclass
@@ -64,6 +75,8 @@ class Promotion:
     new_text: str
     record: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    # The source's PALs this promotion copies (removals are not among them).
+    pals: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -226,8 +239,24 @@ def plan_promotion(options: PromoteOptions) -> Promotion:
             "the promoted intent refers to bindings the target lacks", details=problems
         )
     record = _check_independent_edits(options, before, after, notes)
+    record["source_parts"] = {
+        part: _part_fingerprint(to_plain(source), part)
+        for part in sorted(_promoted_parts(options, names, after))
+        if _part_fingerprint(to_plain(source), part) is not None
+    }
     new_text = dump_text(target) if after != before else old_text
-    return Promotion(old_text, new_text, record, notes)
+    promoted = [name for name in names if name in (source.get("pals") or {})]
+    return Promotion(old_text, new_text, record, notes, promoted)
+
+
+def _promoted_parts(
+    options: PromoteOptions, names: list[str], after: Mapping[str, Any]
+) -> set[str]:
+    pals = {f"pals.{name}" for name in names}
+    if options.pals:
+        tools = _referenced_tools([(after.get("pals") or {}).get(n) for n in names], None)
+        return pals | {f"tools.{tool}" for tool in tools}
+    return pals | _parts(after)
 
 
 def _require_valid_source(options: PromoteOptions) -> None:
@@ -400,6 +429,9 @@ def run_promote(options: PromoteOptions) -> CommandOutput:
     target_file = options.root / options.target / "fleet.yaml"
     try:
         promotion = plan_promotion(options)
+        verification = verify_source(options, promotion)
+        promotion.record["verification"] = verification.record()
+        promotion.notes.append(verification.note())
         problems = validate_text(options.target, promotion.new_text) if promotion.changed else []
         if problems:
             raise CommandError(
@@ -427,6 +459,106 @@ def run_promote(options: PromoteOptions) -> CommandOutput:
             diff, notes + f"ERROR: {target_file} does not validate:\n{errors}", EXIT_ERROR
         )
     return CommandOutput(diff, notes + f"wrote {target_file} and {record_path(options)}\n", EXIT_OK)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Whether the promoted PALs and tools are applied and unchanged in the source account."""
+
+    verified: bool
+    source: str
+    account: str | None = None
+    pals: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()
+
+    def record(self) -> dict[str, Any]:
+        if not self.verified:
+            return {"verified": False, "reason": "--unverified"}
+        return {
+            "verified": True,
+            "source": self.source,
+            "account": self.account,
+            "checked_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "pals": list(self.pals),
+            "tools": list(self.tools),
+        }
+
+    def note(self) -> str:
+        if not self.verified:
+            return (
+                f"--unverified: not checked that the promoted intent runs in {self.source}'s "
+                "account (the record says so)"
+            )
+        return (
+            f"verified: {len(self.pals)} PAL(s) and {len(self.tools)} tool(s) are applied and "
+            f"unchanged in {self.source}'s account ({self.account})"
+        )
+
+
+def verify_source(options: PromoteOptions, promotion: Promotion) -> Verification:
+    """Compare the source's declaration with its live account, as ``plan`` does; raise
+    :class:`CommandError` naming every promoted PAL or tool that never ran or has drifted."""
+    if not options.verify:
+        return Verification(False, options.source)
+    from .plan import PlanOptions, compare_stack
+    from .session import load_declared
+
+    declared = load_declared(options.source, options.root).fleet
+    pals = sorted(name for name in promotion.pals if name in declared.pals)
+    tools = sorted({tool for name in pals for tool in declared.pals[name].tool_names})
+    try:
+        comparison, _, _ = compare_stack(
+            PlanOptions(
+                stack=options.source,
+                root=options.root,
+                api_key_env=options.api_key_env,
+                api_base_url=options.api_base_url,
+                progress=False,
+            )
+        )
+    except CommandError as exc:
+        raise CommandError(
+            f"cannot verify that the promoted intent runs in {options.source}: {exc.message} "
+            "-- fix: give the source account's key (--api-key-env) and URL, or pass --unverified",
+            details=exc.details,
+        ) from None
+    problems: list[str] = []
+    for pal in comparison.pals:
+        if pal.logical_name not in pals:
+            continue
+        where = f"pals.{pal.logical_name}"
+        if pal.action == "create":
+            problems.append(f"{where}: never applied in {options.source} (no live PAL matches it)")
+        elif pal.blocked:
+            problems.append(
+                f"{where}: cannot be matched in {options.source}'s account ({pal.action})"
+            )
+        elif pal.changed:
+            paths = sorted({to_dotted(change.path) for change in pal.changes})
+            pending = [
+                *paths,
+                *(f"attach {t}" for t in pal.attach),
+                *(f"detach {t}" for t in pal.detach),
+            ]
+            pending += [f"migrate {m.name}" for m in pal.migrate]
+            problems.append(
+                f"{where}: the live PAL {pal.pal_id} in {options.source} differs from the "
+                f"declaration ({', '.join(pending)}): apply it there, or it drifted"
+            )
+    for tool in comparison.tools:
+        if tool.name in tools and tool.action != "unchanged":
+            state = "never applied" if tool.action == "create" else "differs from the declaration"
+            problems.append(f"tools.{tool.name}: {state} in {options.source}")
+    if problems:
+        raise CommandError(
+            f"refusing to promote what did not run in {options.source} -- fix: `pulumi up` "
+            f"stack {options.source} (then re-run), or pass --unverified",
+            details=problems,
+        )
+    account = base_url_for(
+        options.source, options.root, declared.api_base_url, options.api_base_url
+    )
+    return Verification(True, options.source, account, tuple(pals), tuple(tools))
 
 
 def _write_record(options: PromoteOptions, promotion: Promotion) -> None:

@@ -144,7 +144,7 @@ def palfleet(emulator: Any, stack_root: Path, monkeypatch: pytest.MonkeyPatch) -
     def invoke(*args: str, root: Path | None = None) -> CliResult:
         argv = list(args)
         argv += ["--root", str(root or stack_root)]
-        if args[0] in ("plan", "drift", "export") and "--api-base-url" not in args:
+        if args[0] in ("plan", "drift", "export", "promote") and "--api-base-url" not in args:
             argv += ["--api-base-url", emulator.base_url]
         result = CliRunner().invoke(app, argv)
         if result.exception is not None and not isinstance(result.exception, SystemExit):

@@ -97,7 +97,9 @@ def llm() -> Iterator[RunningLlmServer]:
         yield running
 
 
-def test_a_ready_endpoint_gets_the_request_tavus_sends(tmp_path: Path, llm: RunningLlmServer) -> None:
+def test_a_ready_endpoint_gets_the_request_tavus_sends(
+    tmp_path: Path, llm: RunningLlmServer
+) -> None:
     write_stack(tmp_path, llm.url)
 
     code, out = check(tmp_path)
