@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pal_provider.cli import app
@@ -161,3 +162,26 @@ def test_upgrade_flags_a_prompt_the_new_model_cannot_take(tmp_path: Path) -> Non
     flags = report["prompt_flags"]
     assert any("pals.coach" in flag and "32,000 token ceiling" in flag for flag in flags)
     assert not any("pals.story" in flag for flag in flags)
+
+
+def test_the_provider_check_knows_the_project_catalog_of_its_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pulumi runs the provider in the project directory: stacks/models.yaml applies there."""
+    from pal_provider.provider.pal import PalProvider
+
+    spec = {
+        "pal_name": "New model",
+        "system_prompt": "Be brief.",
+        "default_face_id": "rf4703150052",
+        "layers": {"llm": {"model": "tavus-gemma-5"}},
+    }
+    props = {"logical_name": "new", "spec": spec, "secrets": {}, "settings": {}}
+    monkeypatch.chdir(tmp_path)
+    refused = PalProvider().check({}, props).failures
+    assert any("tavus-gemma-5" in failure.reason for failure in refused)
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "models.yaml").write_text(
+        "models:\n  tavus-gemma-5: {status: available}\n"
+    )
+    assert PalProvider().check({}, props).failures == []
