@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from pal_provider.cli.output import emit
+
 RootOption = Annotated[
     Path, typer.Option("--root", help="directory holding Pulumi.<stack>.yaml and <stack>/")
 ]
@@ -19,14 +21,6 @@ BaseUrlOption = Annotated[
     str | None,
     typer.Option("--api-base-url", help="API base URL (overrides the stack's binding)"),
 ]
-
-
-def _emit(stdout: str, stderr: str, code: int) -> None:
-    if stderr:
-        typer.echo(stderr, err=True, nl=False)
-    if stdout:
-        typer.echo(stdout, nl=False)
-    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,7 +43,7 @@ def tools_audit(
     from pal_provider.gitops.audit import run_audit
 
     result = run_audit(stack, root, api_key_env, api_base_url)
-    _emit(result.stdout, result.stderr, result.exit_code)
+    emit(result.stdout, result.stderr, result.exit_code)
 
 
 def _compare(
@@ -72,7 +66,7 @@ def _compare(
         concurrency=concurrency,
     )
     result = run(options, "plan" if mode == "plan" else "drift")
-    _emit(result.stdout, result.stderr, result.exit_code)
+    emit(result.stdout, result.stderr, result.exit_code)
 
 
 def plan(
@@ -129,7 +123,7 @@ def export(
             api_base_url=api_base_url,
         )
     )
-    _emit(result.stdout, result.stderr, result.exit_code)
+    emit(result.stdout, result.stderr, result.exit_code)
 
 
 def promote(
@@ -177,4 +171,4 @@ def promote(
             api_base_url=api_base_url,
         )
     )
-    _emit(result.stdout, result.stderr, result.exit_code)
+    emit(result.stdout, result.stderr, result.exit_code)

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from pal_provider.cli.output import emit
+
 
 def register(app: typer.Typer) -> None:
     llm = typer.Typer(no_args_is_help=True, help="Custom (OpenAI-compatible) LLM endpoints.")
@@ -54,7 +56,4 @@ def check(
         max_ttft_ms=max_ttft,
         timeout_s=timeout,
     )
-    if result.stderr:
-        typer.echo(result.stderr, err=True, nl=False)
-    typer.echo(result.stdout, nl=False)
-    raise typer.Exit(result.exit_code)
+    emit(result.stdout, result.stderr, result.exit_code)

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from pal_provider.cli.output import emit
+
 RootOption = Annotated[
     Path, typer.Option("--root", help="directory holding the stacks and models.yaml")
 ]
@@ -25,8 +27,7 @@ def register(app: typer.Typer) -> None:
 
 def _format(fmt: str) -> str:
     if fmt not in ("text", "json"):
-        typer.echo(f"palfleet: --format must be text or json (got {fmt!r})", err=True)
-        raise typer.Exit(1)
+        emit("", f"palfleet: --format must be text or json (got {fmt!r})\n", 1)
     return fmt
 
 
@@ -41,8 +42,7 @@ def show(ctx: typer.Context, root: RootOption = Path("stacks"), fmt: FormatOptio
     try:
         merged = catalog.load_catalog()
     except (catalog.CatalogError, OSError) as exc:
-        typer.echo(f"palfleet: {exc}", err=True)
-        raise typer.Exit(1) from None
+        emit("", f"palfleet: {exc}\n", 1)
     typer.echo(render_catalog(merged, _format(fmt)), nl=False)
 
 
@@ -62,10 +62,6 @@ def upgrade(
     from pal_provider.gitops.models import run_upgrade
 
     if stack is not None and all_stacks:
-        typer.echo("palfleet: give either --stack NAME or --all, not both", err=True)
-        raise typer.Exit(1)
+        emit("", "palfleet: give either --stack NAME or --all, not both\n", 1)
     result = run_upgrade([stack] if stack else None, root, write, _format(fmt))
-    if result.stderr:
-        typer.echo(result.stderr, err=True, nl=False)
-    typer.echo(result.stdout, nl=False)
-    raise typer.Exit(result.exit_code)
+    emit(result.stdout, result.stderr, result.exit_code)

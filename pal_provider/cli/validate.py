@@ -27,11 +27,14 @@ def validate(
     from pal_provider.declaration import discover_stacks, load_stack
 
     if stack is not None and all_stacks:
-        typer.echo("ERROR: give either --stack NAME or --all, not both", err=True)
-        raise typer.Exit(2)
+        typer.echo("palfleet: give either --stack NAME or --all, not both", err=True)
+        raise typer.Exit(1)
     names = [stack] if stack is not None else discover_stacks(root)
     if not names:
-        typer.echo(f"ERROR: no stacks found under {root} -- fix: create {root}/<stack>/fleet.yaml")
+        typer.echo(
+            f"palfleet: no stacks found under {root} -- fix: create {root}/<stack>/fleet.yaml",
+            err=True,
+        )
         raise typer.Exit(1)
     failed = False
     for name in names:

@@ -359,12 +359,12 @@ def run_export(options: ExportOptions) -> CommandOutput:
     try:
         text, notes, problems, api_key = export_stack(options)
     except CommandError as exc:
-        return CommandOutput("", f"ERROR: {exc.message}\n", EXIT_ERROR)
+        return CommandOutput("", exc.render(), EXIT_ERROR)
     secrets = [api_key]
     text = scrub(text, secrets)
     report = "\n".join(notes) + "\n"
     if problems:
-        report += "ERROR: the exported declaration does not validate:\n"
+        report += "palfleet: the exported declaration does not validate:\n"
         report += "".join(f"  {p}\n" for p in problems)
     code = EXIT_ERROR if problems else EXIT_OK
     if options.output is None:

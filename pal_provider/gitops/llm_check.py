@@ -457,8 +457,7 @@ def run_llm_check(
     try:
         requests = build_requests(stack, root, pals, secret_lookup(secrets_file, secret_env or []))
     except CommandError as exc:
-        details = "".join(f"  {line}\n" for line in exc.details)
-        return LlmCheckOutput("", f"palfleet: {exc}\n{details}", 1)
+        return LlmCheckOutput("", exc.render(), 1)
     results = [check_one(request, timeout_s) for request in requests]
     judge(results, max_ttft_ms)
     secrets = [value for request in requests for value in request.secrets]

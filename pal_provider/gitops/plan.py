@@ -117,7 +117,7 @@ def run(options: PlanOptions, mode: Mode) -> CommandOutput:
     try:
         cmp, warnings, api_key = compare_stack(options)
     except CommandError as exc:
-        text = "\n".join([f"ERROR: {exc.message}", *[f"  {d}" for d in exc.details]]) + "\n"
+        text = exc.render()
         return CommandOutput("", scrub(text, secrets), EXIT_ERROR)
     secrets.append(api_key)
     stdout = scrub(render(cmp, mode, options.fmt), secrets)

@@ -440,7 +440,7 @@ def run_promote(options: PromoteOptions) -> CommandOutput:
                 details=problems,
             )
     except CommandError as exc:
-        text = "\n".join([f"ERROR: {exc.message}", *[f"  {d}" for d in exc.details]]) + "\n"
+        text = exc.render()
         return CommandOutput("", text, EXIT_ERROR)
     notes = "".join(f"note: {n}\n" for n in promotion.notes)
     if not promotion.changed:
@@ -456,7 +456,7 @@ def run_promote(options: PromoteOptions) -> CommandOutput:
     if result.errors:
         errors = "".join(f"  {f.render()}\n" for f in result.errors)
         return CommandOutput(
-            diff, notes + f"ERROR: {target_file} does not validate:\n{errors}", EXIT_ERROR
+            diff, notes + f"palfleet: {target_file} does not validate:\n{errors}", EXIT_ERROR
         )
     return CommandOutput(diff, notes + f"wrote {target_file} and {record_path(options)}\n", EXIT_OK)
 

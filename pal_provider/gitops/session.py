@@ -27,6 +27,10 @@ class CommandError(Exception):
         self.message = message
         self.details = details or []
 
+    def render(self) -> str:
+        """The one error style of every command: ``palfleet: message``, details indented."""
+        return "".join([f"palfleet: {self.message}\n", *(f"  {d}\n" for d in self.details)])
+
 
 @dataclass(frozen=True)
 class LoadedStack:

@@ -59,7 +59,7 @@ def test_stack_and_all_together_are_a_usage_error(
     tmp_path: Path, run_validate: Callable[..., Result]
 ) -> None:
     result = run_validate("--stack", "dev", "--all", "--root", str(tmp_path))
-    assert result.exit_code == 2
+    assert result.exit_code == 1
 
 
 def test_missing_stack_exits_1_without_traceback(
