@@ -17,6 +17,9 @@ StackOption = Annotated[str, typer.Option("--stack", "-s", help="stack name (e.g
 KeyEnvOption = Annotated[
     str, typer.Option("--api-key-env", help="environment variable holding the Tavus API key")
 ]
+PalOption = Annotated[
+    list[str] | None, typer.Option("--pal", help="only this PAL (repeatable)")
+]
 BaseUrlOption = Annotated[
     str | None,
     typer.Option("--api-base-url", help="API base URL (overrides the stack's binding)"),
@@ -54,6 +57,7 @@ def _compare(
     api_key_env: str,
     api_base_url: str | None,
     concurrency: int,
+    pals: list[str] | None,
 ) -> None:
     from pal_provider.gitops.plan import PlanOptions, run
 
@@ -64,6 +68,7 @@ def _compare(
         api_key_env=api_key_env,
         api_base_url=api_base_url,
         concurrency=concurrency,
+        pals=tuple(pals or ()),
     )
     result = run(options, "plan" if mode == "plan" else "drift")
     emit(result.stdout, result.stderr, result.exit_code)
@@ -74,13 +79,14 @@ def plan(
     fmt: Annotated[str, typer.Option("--format", help="text, markdown or json")] = "text",
     root: RootOption = Path("stacks"),
     concurrency: Annotated[
-        int, typer.Option("--concurrency", help="parallel attached-tools reads (1-32)")
+        int, typer.Option("--concurrency", help="list pages read at once (1-32)")
     ] = 8,
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
+    pal: PalOption = None,
 ) -> None:
     """What applying the declaration would change: exit 0 none, 2 changes, 1 error."""
-    _compare("plan", stack, fmt, root, api_key_env, api_base_url, concurrency)
+    _compare("plan", stack, fmt, root, api_key_env, api_base_url, concurrency, pal)
 
 
 def drift(
@@ -88,13 +94,14 @@ def drift(
     fmt: Annotated[str, typer.Option("--format", help="text, markdown or json")] = "text",
     root: RootOption = Path("stacks"),
     concurrency: Annotated[
-        int, typer.Option("--concurrency", help="parallel attached-tools reads (1-32)")
+        int, typer.Option("--concurrency", help="list pages read at once (1-32)")
     ] = 8,
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
+    pal: PalOption = None,
 ) -> None:
     """How the live account differs from the declaration: exit 0 clean, 2 drift, 1 error."""
-    _compare("drift", stack, fmt, root, api_key_env, api_base_url, concurrency)
+    _compare("drift", stack, fmt, root, api_key_env, api_base_url, concurrency, pal)
 
 
 def export(
@@ -106,6 +113,9 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="write here instead of stdout")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="replace an existing --output file")
+    ] = False,
     root: RootOption = Path("stacks"),
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
@@ -121,6 +131,7 @@ def export(
             root=root,
             api_key_env=api_key_env,
             api_base_url=api_base_url,
+            force=force,
         )
     )
     emit(result.stdout, result.stderr, result.exit_code)

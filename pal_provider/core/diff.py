@@ -95,7 +95,7 @@ class Change:
             )
         return f"~ {name}: {self._summary(self.old)} -> {self._summary(self.new)}"
 
-    def text_diff(self, *, context: int = 3, max_lines: int = 60) -> str:
+    def text_diff(self, *, context: int = 3, max_lines: int | None = 60) -> str:
         """A unified diff of the two values (texts line by line, other values as indented
         JSON), cut after ``max_lines`` lines. Secret values are replaced by ``[secret]``."""
         if secret_prefix(self.path) is not None:
@@ -112,7 +112,7 @@ class Change:
                 lineterm="",
             )
         )
-        if len(diff) > max_lines:
+        if max_lines is not None and len(diff) > max_lines:
             diff = [*diff[:max_lines], f"... {len(diff) - max_lines} more diff lines"]
         return "\n".join(diff)
 

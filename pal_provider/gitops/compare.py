@@ -115,6 +115,18 @@ class FleetComparison:
     def summary(self) -> dict[str, int]:
         return {key: self.count(key) for key in SUMMARY_KEYS}
 
+    def only(self, names: Iterable[str], fleet: ResolvedFleet) -> FleetComparison:
+        """The comparison of the named PALs and the registry tools they use alone (``--pal``);
+        live PALs nobody declares are another question, left out."""
+        wanted = set(names)
+        tools = {tool for name in wanted for tool in fleet.pals[name].tool_names}
+        return FleetComparison(
+            stack=self.stack,
+            pals=tuple(p for p in self.pals if p.logical_name in wanted),
+            tools=tuple(t for t in self.tools if t.name in tools),
+            not_declared=(),
+        )
+
 
 SUMMARY_KEYS: Final = (
     "create",

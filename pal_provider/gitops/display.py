@@ -8,11 +8,13 @@ client's redaction mask. Never a value, never a hash of one.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Final
 
 from pal_provider.api import redact as api_redact
 from pal_provider.core import Change, ChangeSet, is_secret_path
 from pal_provider.core import redact as core_redact
+from pal_provider.core.diff import SUMMARY_LIMIT
 
 SECRET: Final = "[secret]"
 
@@ -60,20 +62,25 @@ def change_line(change: Change) -> str:
     return safe_change(change).render()
 
 
-def is_long_text(change: Change) -> bool:
-    return (
-        change.kind == "change"
-        and not change.secret
-        and isinstance(change.old, str)
-        and isinstance(change.new, str)
-        and (
-            "\n" in change.old or "\n" in change.new or max(len(change.old), len(change.new)) > 100
-        )
-    )
+def needs_full_view(change: Change) -> bool:
+    """Whether the one-line rendering summarizes a value (a multi-line or long text, JSON
+    longer than the summary limit): then the full value is shown below it, as a diff."""
+    if change.secret or is_secret_path(change.path):
+        return False
+    for value in (change.old, change.new):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            if "\n" in value or len(value) > SUMMARY_LIMIT:
+                return True
+        elif isinstance(value, (dict, list)) and len(json.dumps(value)) > SUMMARY_LIMIT:
+            return True
+    return False
 
 
 def text_diff(change: Change) -> str:
-    return safe_change(change).text_diff()
+    """The whole change as a diff (a new object's content in full, never cut)."""
+    return safe_change(change).text_diff(max_lines=None)
 
 
 def change_record(change: Change) -> dict[str, Any]:

@@ -67,6 +67,7 @@ class ExportOptions:
     root: Path = Path("stacks")
     api_key_env: str = DEFAULT_API_KEY_ENV
     api_base_url: str | None = None
+    force: bool = False
 
 
 @dataclass
@@ -356,6 +357,17 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
 
 
 def run_export(options: ExportOptions) -> CommandOutput:
+    if options.output is not None and options.output.exists() and not options.force:
+        # Checked before reading the account: an export replaces the whole file, losing a
+        # hand-written fleet.yaml's comments and bindings.
+        return CommandOutput(
+            "",
+            CommandError(
+                f"{options.output} exists; export would replace it whole (its comments and "
+                "bindings would be lost) -- fix: choose another --output, or pass --force"
+            ).render(),
+            EXIT_ERROR,
+        )
     try:
         text, notes, problems, api_key = export_stack(options)
     except CommandError as exc:

@@ -34,7 +34,7 @@ from .live import (
     read_pals,
     read_tools,
 )
-from .render import Mode, render
+from .render import Context, Mode, render, render_error
 from .session import (
     DEFAULT_API_KEY_ENV,
     EXIT_CHANGES,
@@ -60,6 +60,7 @@ class PlanOptions:
     api_base_url: str | None = None
     concurrency: int = DEFAULT_CONCURRENCY
     progress: bool | None = None
+    pals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,8 +77,17 @@ def exit_code_for(cmp: FleetComparison, mode: Mode) -> int:
     return EXIT_CHANGES if drifted else EXIT_OK
 
 
-def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str]:
-    """(comparison, warnings, api key) for a stack; raises :class:`CommandError`."""
+@dataclass(frozen=True)
+class Compared:
+    comparison: FleetComparison
+    warnings: list[str]
+    api_key: str
+    base_url: str
+
+
+def compare_stack(options: PlanOptions) -> Compared:
+    """The comparison of a stack's declaration with its live account; raises
+    :class:`CommandError` (a broken declaration or an unknown ``--pal``: before any request)."""
     if options.fmt not in FORMATS:
         raise CommandError(f"--format must be one of {', '.join(FORMATS)} (got {options.fmt!r})")
     try:
@@ -88,6 +98,12 @@ def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str
     # The declaration is validated before anything is sent: a broken declaration, or a base
     # URL the key must not go to, stops here with no request made.
     loaded = load_declared(options.stack, options.root)
+    unknown = [name for name in options.pals if name not in loaded.fleet.pals]
+    if unknown:
+        raise CommandError(
+            f"--pal {', '.join(unknown)}: no such PAL in stack {options.stack!r} -- fix: use a "
+            f"logical name from pals: ({', '.join(sorted(loaded.fleet.pals))})"
+        )
     url = base_url_for(options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url)
     client = connect(url, api_key)
     progress = Progress(options.progress)
@@ -108,18 +124,26 @@ def compare_stack(options: PlanOptions) -> tuple[FleetComparison, list[str], str
     except PalApiError as exc:
         raise CommandError(f"reading the live account at {client.base_url} failed: {exc}") from None
     live = LiveAccount(pals=pals, tools=tools, attached=attached)
-    return compare_fleet(loaded.fleet, live), loaded.warnings, api_key
+    comparison = compare_fleet(loaded.fleet, live)
+    if options.pals:
+        comparison = comparison.only(options.pals, loaded.fleet)
+    return Compared(comparison, loaded.warnings, api_key, client.base_url)
 
 
 def run(options: PlanOptions, mode: Mode) -> CommandOutput:
     """Run plan or drift; never raises for user errors (they become exit code 1)."""
-    secrets: list[str] = []
     try:
-        cmp, warnings, api_key = compare_stack(options)
+        compared = compare_stack(options)
     except CommandError as exc:
-        text = exc.render()
-        return CommandOutput("", scrub(text, secrets), EXIT_ERROR)
-    secrets.append(api_key)
-    stdout = scrub(render(cmp, mode, options.fmt), secrets)
-    stderr = scrub("".join(f"{w}\n" for w in warnings), secrets)
-    return CommandOutput(stdout, stderr, exit_code_for(cmp, mode))
+        # A pull-request comment built from --format markdown or json must not post empty.
+        shown = "" if options.fmt == "text" else render_error(exc, options.stack, mode, options.fmt)
+        return CommandOutput(shown, exc.render(), EXIT_ERROR)
+    secrets = [compared.api_key]
+    context = Context(
+        source=str(options.root / options.stack / "fleet.yaml"),
+        account=compared.base_url,
+        warnings=tuple(compared.warnings),
+        pals=options.pals,
+    )
+    stdout = scrub(render(compared.comparison, mode, options.fmt, context), secrets)
+    return CommandOutput(stdout, "", exit_code_for(compared.comparison, mode))

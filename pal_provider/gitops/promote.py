@@ -507,7 +507,7 @@ def verify_source(options: PromoteOptions, promotion: Promotion) -> Verification
     pals = sorted(name for name in promotion.pals if name in declared.pals)
     tools = sorted({tool for name in pals for tool in declared.pals[name].tool_names})
     try:
-        comparison, _, _ = compare_stack(
+        comparison = compare_stack(
             PlanOptions(
                 stack=options.source,
                 root=options.root,
@@ -515,7 +515,7 @@ def verify_source(options: PromoteOptions, promotion: Promotion) -> Verification
                 api_base_url=options.api_base_url,
                 progress=False,
             )
-        )
+        ).comparison
     except CommandError as exc:
         raise CommandError(
             f"cannot verify that the promoted intent runs in {options.source}: {exc.message} "

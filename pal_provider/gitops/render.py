@@ -4,10 +4,14 @@
 ``drift`` reads the same comparison from the live side ("live differs from declared").
 Output is deterministic: everything is sorted by the engine, nothing depends on time.
 
-JSON shape (``schema: "palfleet.plan/1"``; ``command`` is ``plan`` or ``drift``)::
+JSON shape (``schema: "palfleet.plan/2"``; ``command`` is ``plan`` or ``drift``)::
 
     {
-      "schema": "palfleet.plan/1", "command": "plan", "stack": "dev",
+      "schema": "palfleet.plan/2", "command": "plan", "stack": "dev",
+      "compares": {"declaration": "stacks/dev/fleet.yaml", "account": "https://tavusapi.com/v2",
+                   "note": "..."},
+      "only": [],            # the --pal names, when given
+      "warnings": ["WARNING stacks/dev/fleet.yaml:12 ..."],
       "has_changes": true, "blocked": false,
       "summary": {"create": 1, "update": 2, "adopt": 0, "unchanged": 3, "ambiguous": 0,
                   "adopt_missing": 0, "not_declared": 1, "tools_create": 1, "tools_update": 0,
@@ -22,21 +26,44 @@ JSON shape (``schema: "palfleet.plan/1"``; ``command`` is ``plan`` or ``drift``)
       "not_declared": [{"pal_id": "p...", "pal_name": "Old bot"}]
     }
 
-``action`` of a PAL: create | update | adopt | ambiguous | adopt_missing (an update or adopt
-with ``changed: false`` is unchanged). ``old`` is the live value, ``new`` the declared one; a
-side without a value has no key. Secret leaves are ``"[secret]"``.
+``action`` of a PAL: create | update | adopt | unchanged | ambiguous | adopt_missing (adopt:
+matched by its adopt id; it may have ``changed: false``). ``old`` is the live value, ``new``
+the declared one, whole (never cut); a side without a value has no key. Secret leaves are
+``"[secret]"``. On an error (an invalid declaration, an unreadable account) the document is
+``{"schema", "command", "stack", "error": {"message", "details"}}`` and the exit code 1.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .compare import FleetComparison, PalComparison, ToolComparison
-from .display import change_line, change_lines, change_record, is_long_text, text_diff
+from .display import change_line, change_lines, change_record, needs_full_view, text_diff
+from .session import CommandError
 
 Mode = Literal["plan", "drift"]
-JSON_SCHEMA: Final = "palfleet.plan/1"
+JSON_SCHEMA: Final = "palfleet.plan/2"
+COMPARES_NOTE: Final = (
+    "not Pulumi's state: a PAL deleted outside Pulumi shows here as to create, while "
+    "`pulumi up` recreates it only after `pulumi refresh` (or `pulumi up --refresh`)"
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rendering says besides the comparison: what was compared, the declaration's
+    warnings, and the ``--pal`` restriction."""
+
+    source: str = ""
+    account: str = ""
+    warnings: tuple[str, ...] = ()
+    pals: tuple[str, ...] = ()
+
+    def compares(self) -> str:
+        return f"compares {self.source} with the live account at {self.account}, {COMPARES_NOTE}"
+
 
 NOT_DECLARED_NOTE: Final = (
     "live user PAL matched by no declared PAL (no adopt id, no pal_name match): a candidate "
@@ -118,7 +145,7 @@ def _pal_body(pal: PalComparison, mode: Mode, markdown: bool) -> list[str]:
 
 
 def _long_diffs(pal: PalComparison | ToolComparison) -> list[tuple[str, str]]:
-    return [(c.dotted, text_diff(c)) for c in pal.changes if is_long_text(c)]
+    return [(c.dotted, text_diff(c)) for c in pal.changes if needs_full_view(c)]
 
 
 def _tool_head(tool: ToolComparison, mode: Mode) -> str | None:
@@ -133,8 +160,11 @@ def _tool_head(tool: ToolComparison, mode: Mode) -> str | None:
     return f"~ update tool {tool.name} ({tool.tool_id})"
 
 
-def render_text(cmp: FleetComparison, mode: Mode) -> str:
-    out = [f"palfleet {mode}: stack {cmp.stack}", *_summary_lines(cmp, mode), ""]
+def render_text(cmp: FleetComparison, mode: Mode, context: Context) -> str:
+    out = [f"palfleet {mode}: stack {cmp.stack}", context.compares()]
+    if context.pals:
+        out.append(f"only: {', '.join(context.pals)} (and the registry tools they use)")
+    out += [*_summary_lines(cmp, mode), *context.warnings, ""]
     for pal in cmp.pals:
         head = _pal_head(pal, mode)
         if head is None:
@@ -152,6 +182,8 @@ def render_text(cmp: FleetComparison, mode: Mode) -> str:
         out.append(head)
         if not (mode == "drift" and tool.action == "create"):
             out += [f"    {line}" for line in change_lines(tool.changes)]
+            for _name, diff in _long_diffs(tool):
+                out += [f"        {line}" for line in diff.splitlines()]
     if not cmp.has_changes and not cmp.blocked:
         out.append("no changes" if mode == "plan" else "no drift in declared PALs and tools")
     return "\n".join(out).rstrip("\n") + "\n"
@@ -169,10 +201,34 @@ def _fence(lines: list[str], lang: str = "text") -> list[str]:
     return [f"```{lang}", body, "```"]
 
 
-def render_markdown(cmp: FleetComparison, mode: Mode) -> str:
+def _details(name: str, diff: str) -> list[str]:
+    return [
+        "<details>",
+        f"<summary>diff of <code>{_md(name)}</code></summary>",
+        "",
+        *_fence(diff.splitlines(), "diff"),
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def render_markdown(cmp: FleetComparison, mode: Mode, context: Context) -> str:
     s = cmp.summary()
     title = "plan" if mode == "plan" else "drift report"
-    out = [f"### palfleet {title}: stack `{_md(cmp.stack)}`", ""]
+    out = [
+        f"### palfleet {title}: stack `{_md(cmp.stack)}`",
+        "",
+        f"_{_md(context.compares())}._",
+        "",
+    ]
+    if context.pals:
+        out += [
+            f"Only {', '.join(f'`{_md(n)}`' for n in context.pals)} and the registry tools they use.",
+            "",
+        ]
+    if context.warnings:
+        out += ["**Warnings**", "", *(f"- {_md(w)}" for w in context.warnings), ""]
     labels = {
         "create": "PALs to create" if mode == "plan" else "declared PALs missing live",
         "update": "PALs to update" if mode == "plan" else "PALs that differ",
@@ -209,15 +265,7 @@ def render_markdown(cmp: FleetComparison, mode: Mode) -> str:
         if body:
             out += [*_fence(body), ""]
         for name, diff in _long_diffs(pal):
-            out += [
-                "<details>",
-                f"<summary>diff of <code>{_md(name)}</code></summary>",
-                "",
-                *_fence(diff.splitlines(), "diff"),
-                "",
-                "</details>",
-                "",
-            ]
+            out += _details(name, diff)
     if cmp.not_declared:
         out += ["#### Live PALs not declared", "", f"_{_md(NOT_DECLARED_NOTE)}._", ""]
         out += [f"- `{_md(ref.pal_id)}` {_md(ref.pal_name)}" for ref in cmp.not_declared]
@@ -234,6 +282,8 @@ def render_markdown(cmp: FleetComparison, mode: Mode) -> str:
             )
             if lines:
                 out += ["", *_fence(lines), ""]
+            for name, diff in _long_diffs(tool):
+                out += _details(f"{tool.name}.{name}", diff)
         out.append("")
     if not cmp.has_changes and not cmp.blocked:
         out += ["No changes." if mode == "plan" else "No drift in declared PALs and tools.", ""]
@@ -244,10 +294,11 @@ def render_markdown(cmp: FleetComparison, mode: Mode) -> str:
 
 
 def _pal_json(pal: PalComparison) -> dict[str, Any]:
+    action = "unchanged" if pal.action == "update" and not pal.changed else pal.action
     return {
         "logical_name": pal.logical_name,
         "pal_name": pal.pal_name,
-        "action": pal.action,
+        "action": action,
         "pal_id": pal.pal_id,
         "changed": pal.changed,
         "candidates": list(pal.candidates),
@@ -258,11 +309,18 @@ def _pal_json(pal: PalComparison) -> dict[str, Any]:
     }
 
 
-def to_json_data(cmp: FleetComparison, mode: Mode) -> dict[str, Any]:
+def to_json_data(cmp: FleetComparison, mode: Mode, context: Context) -> dict[str, Any]:
     return {
         "schema": JSON_SCHEMA,
         "command": mode,
         "stack": cmp.stack,
+        "compares": {
+            "declaration": context.source,
+            "account": context.account,
+            "note": COMPARES_NOTE,
+        },
+        "only": list(context.pals),
+        "warnings": list(context.warnings),
         "has_changes": cmp.has_changes,
         "blocked": cmp.blocked,
         "summary": cmp.summary(),
@@ -280,15 +338,47 @@ def to_json_data(cmp: FleetComparison, mode: Mode) -> dict[str, Any]:
     }
 
 
-def render_json(cmp: FleetComparison, mode: Mode) -> str:
-    return json.dumps(to_json_data(cmp, mode), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def render_json(cmp: FleetComparison, mode: Mode, context: Context) -> str:
+    data = to_json_data(cmp, mode, context)
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
 
 
-def render(cmp: FleetComparison, mode: Mode, fmt: str) -> str:
-    return RENDERERS[fmt](cmp, mode)
+def render(cmp: FleetComparison, mode: Mode, fmt: str, context: Context | None = None) -> str:
+    return RENDERERS[fmt](cmp, mode, context or Context())
 
 
-__all__ = ["RENDERERS", "change_line", "render", "render_json", "render_markdown", "render_text"]
+def render_error(error: CommandError, stack: str, mode: Mode, fmt: str) -> str:
+    """An error in the requested format (markdown for a pull-request comment, JSON for CI)."""
+    if fmt == "json":
+        body = {
+            "schema": JSON_SCHEMA,
+            "command": mode,
+            "stack": stack,
+            "error": {"message": error.message, "details": list(error.details)},
+        }
+        return json.dumps(body, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    title = "plan" if mode == "plan" else "drift report"
+    out = [
+        f"### palfleet {title}: stack `{_md(stack)}`",
+        "",
+        f"**Error:** {_md(error.message)}",
+        "",
+    ]
+    if error.details:
+        out += [*_fence(error.details), ""]
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+__all__ = [
+    "RENDERERS",
+    "Context",
+    "change_line",
+    "render",
+    "render_error",
+    "render_json",
+    "render_markdown",
+    "render_text",
+]

@@ -88,3 +88,25 @@ def test_names() -> None:
     assert [unique("a-b", taken) for _ in range(3)] == ["a-b", "a-b-2", "a-b-3"]
     assert camel("story-llm", "api key") == "storyLlmApiKey"
     assert PLANTED  # the planted values are checked in test_secrets.py
+
+
+def test_export_never_replaces_an_existing_file_without_force(
+    palfleet: Invoke, client: PalClient, stack_root: Path, emulator: Any
+) -> None:
+    apply_fleet(client, resolved(stack_root))
+    hand_written = stack_root / "dev" / "fleet.yaml"
+    before = hand_written.read_text()
+    emulator.control.clear_requests()
+
+    refused = palfleet("export", "--stack", "dev", "--output", str(hand_written))
+
+    assert refused.exit_code == 1
+    assert (
+        refused.stderr.startswith(f"palfleet: {hand_written} exists")
+        and "--force" in refused.stderr
+    )
+    assert hand_written.read_text() == before
+    assert emulator.control.requests().count() == 0, "refused before reading the account"
+    forced = palfleet("export", "--stack", "dev", "--output", str(hand_written), "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert hand_written.read_text() != before

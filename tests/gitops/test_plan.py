@@ -52,7 +52,7 @@ def test_update_shows_old_new_and_prompt_diff(
     assert "<details>" in md and "<summary>diff of <code>system_prompt</code></summary>" in md
     data = json.loads(palfleet("plan", "--stack", "dev", "--format", "json").stdout)
     coach = next(p for p in data["pals"] if p["logical_name"] == "coach")
-    assert data["schema"] == "palfleet.plan/1" and data["summary"]["update"] == 1
+    assert data["schema"] == "palfleet.plan/2" and data["summary"]["update"] == 1
     assert {"path": "greeting", "kind": "remove", "secret": False, "old": "Hello!"} in coach[
         "changes"
     ]

@@ -45,6 +45,7 @@ def test_promotes_intent_keeps_bindings_and_comments(palfleet: Invoke, stack_roo
     written = palfleet("promote", "--unverified", "dev", "staging", "--write")
     assert written.exit_code == 0, written.stderr
     text = target.read_text()
+    assert all(line == line.rstrip() for line in text.splitlines()), "no trailing whitespace"
     assert text.startswith("# staging: hand-written header comment")
     assert "faces:  # staging faces" in text
     assert "pdev0000000a" not in text
