@@ -60,7 +60,9 @@ def secret_inputs(bodies: dict[str, dict[str, Any]], stack: str) -> dict[str, di
         )
         raise FleetDeclarationError(
             f"stack {stack!r} refers to secret config that is not set; nothing was changed. "
-            f"Set it, then run again:\n{commands}"
+            f"Set it, then run again:\n{commands}\n"
+            "  (with palfleet's engine stand-in, when no pulumi CLI is installed: put the values "
+            "in a YAML file, `key: value` per line, and pass --secrets-file FILE)"
         )
     return found
 

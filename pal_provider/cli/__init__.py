@@ -59,6 +59,7 @@ def _root(
 COMMAND_MODULES: list[str] = [
     "demo",
     "emulator",
+    "stack_ops",
     "validate",
     "gitops",
     "models",

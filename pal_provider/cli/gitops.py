@@ -17,9 +17,7 @@ StackOption = Annotated[str, typer.Option("--stack", "-s", help="stack name (e.g
 KeyEnvOption = Annotated[
     str, typer.Option("--api-key-env", help="environment variable holding the Tavus API key")
 ]
-PalOption = Annotated[
-    list[str] | None, typer.Option("--pal", help="only this PAL (repeatable)")
-]
+PalOption = Annotated[list[str] | None, typer.Option("--pal", help="only this PAL (repeatable)")]
 BaseUrlOption = Annotated[
     str | None,
     typer.Option("--api-base-url", help="API base URL (overrides the stack's binding)"),
