@@ -12,6 +12,8 @@ comments on 2 never misreads a typo), 1 any error, usage errors included, 130 ca
 from __future__ import annotations
 
 import importlib
+import os
+import signal
 import sys
 from typing import Annotated
 
@@ -70,8 +72,20 @@ for _name in COMMAND_MODULES:
     importlib.import_module(f"pal_provider.cli.{_name}").register(app)
 
 
+def _cancelled(_signum: int, _frame: object) -> None:
+    """Ctrl-C: stop now, even while worker threads wait on slow requests (they would hold the
+    interpreter's exit for as long as the request takes). Nothing palfleet writes is left
+    half done: files are written whole, and `up` runs in its own process, which handles its
+    Ctrl-C itself."""
+    sys.stdout.flush()
+    sys.stderr.write("palfleet: cancelled\n")
+    sys.stderr.flush()
+    os._exit(EXIT_CANCELLED)
+
+
 def main(argv: list[str] | None = None) -> None:
     """The ``palfleet`` console script: click's own handling, with palfleet's exit codes."""
+    signal.signal(signal.SIGINT, _cancelled)
     try:
         code = app(args=argv, prog_name="palfleet", standalone_mode=False)
     except (typer.Abort, KeyboardInterrupt):

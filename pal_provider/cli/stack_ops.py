@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -25,7 +26,6 @@ from pal_provider.cli.output import emit
 
 OPERATIONS = ("preview", "up", "refresh", "destroy")
 STATE_DIR = Path(".palfleet") / "state"
-EXIT_CANCELLED = 130
 
 
 def register(app: typer.Typer) -> None:
@@ -57,6 +57,10 @@ def stand_in_command(
     for pair in secret_env:
         command += ["--secret-env", pair]
     return command
+
+
+def _wait_for_the_engine(_signum: int, _frame: object) -> None:
+    """A handler, not SIG_IGN: handlers do not survive exec, so the engine still gets Ctrl-C."""
 
 
 def _command(operation: str):  # type: ignore[no-untyped-def]
@@ -110,10 +114,13 @@ def _command(operation: str):  # type: ignore[no-untyped-def]
                 fg=typer.colors.YELLOW,
             )
             command = stand_in_command(operation, stack, project, secrets_file, secret_env or [])
+        # Ctrl-C reaches the engine too (same process group); it finishes the steps in flight,
+        # says so and exits 130. Wait for it rather than leave it printing behind the prompt.
+        previous = signal.signal(signal.SIGINT, _wait_for_the_engine)
         try:
             code = subprocess.call(command)
-        except KeyboardInterrupt:
-            code = EXIT_CANCELLED
+        finally:
+            signal.signal(signal.SIGINT, previous)
         # The stand-in's own usage errors are 2; palfleet keeps 2 for changes and drift.
         raise typer.Exit(1 if code == 2 else code)
 

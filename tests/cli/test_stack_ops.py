@@ -70,8 +70,12 @@ def emulator(project: Path) -> Iterator[subprocess.Popen[str]]:
         process.stderr.read() if process.stderr else ""
     )
     yield process
-    process.terminate()
-    process.wait(timeout=10)
+    process.terminate()  # uvicorn waits for requests in flight (a test may have slowed them)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def test_the_emulator_serves_the_stack_and_up_reconciles_it_through_the_stand_in(
@@ -117,3 +121,31 @@ def test_a_busy_port_is_one_line_naming_the_port_and_the_fix(
     assert again.returncode == 1
     assert again.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1:" in again.stderr
     assert "--port" in again.stderr and "Traceback" not in again.stderr + again.stdout
+
+
+def test_ctrl_c_cancels_a_slow_plan_at_once(project: Path, emulator: subprocess.Popen[str]) -> None:
+    import signal
+    import time
+
+    import httpx
+
+    base = (project / "stacks" / "dev" / "fleet.yaml").read_text().split("api_base_url: ")[1]
+    root_url = base.split("/v2")[0]
+    httpx.post(f"{root_url}/_emulator/faults", json={"path": "/v2/*", "latency_ms": 20000})
+    env = {**os.environ, "TAVUS_API_KEY": "emulator-key"}
+    plan = subprocess.Popen(
+        [sys.executable, "-m", "pal_provider.cli", "plan", "--stack", "dev", "--root"]
+        + [str(project / "stacks")],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # started, and waiting on the slow listing
+    sent = time.monotonic()
+    plan.send_signal(signal.SIGINT)
+    out, err = plan.communicate(timeout=30)
+
+    assert plan.returncode == 130
+    assert time.monotonic() - sent < 5, "cancelled promptly, not after the slow request"
+    assert err == "palfleet: cancelled\n" and "Traceback" not in out
