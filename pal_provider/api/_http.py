@@ -37,6 +37,7 @@ import ipaddress
 import json
 import logging
 import random
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,6 +54,31 @@ from pal_provider.api._redact import redact, secret_values
 log = logging.getLogger("palfleet.http")
 
 _BEFORE_SEND = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(found) < 8:
+        found.append(current)
+        current = current.__cause__ or current.__context__
+    return found
+
+
+def _unresolvable(exc: httpx.TransportError) -> bool:
+    """The host name does not resolve (``socket.gaierror`` under httpx's ConnectError)."""
+    return isinstance(exc, httpx.ConnectError) and (
+        any(isinstance(cause, socket.gaierror) for cause in _causes(exc))
+        or "Name or service not known" in str(exc)
+        or "nodename nor servname" in str(exc)
+    )
+
+
+def _refused(exc: httpx.TransportError) -> bool:
+    return isinstance(exc, httpx.ConnectError) and (
+        any(isinstance(cause, ConnectionRefusedError) for cause in _causes(exc))
+        or "Connection refused" in str(exc)
+    )
 
 
 @dataclass(frozen=True)
@@ -317,6 +343,8 @@ class HttpEngine:
                     )
                     raise self._outcome_unknown(req, shown, sent_at, what, None) from None
                 failure = self._transport_failure(exc, req, shown, secrets, maybe_applied, attempt)
+                if _unresolvable(exc):
+                    raise failure.error from None  # a name that does not resolve will not on a retry
                 maybe_applied = maybe_applied or not before_send
             else:
                 elapsed = clock.monotonic() - t0
@@ -341,7 +369,9 @@ class HttpEngine:
             if wait is None:
                 self._give_up(failure.error, attempt, clock.monotonic() - started)
                 raise failure.error
-            log.warning(
+            # INFO, not WARNING: a retry that succeeds is no news, and one that does not ends in
+            # the error itself (a warning per attempt printed six lines before it).
+            log.info(
                 "%s %s failed (%s), retrying in %.2fs (attempt %d of %d)",
                 req.method,
                 shown,
@@ -406,9 +436,20 @@ class HttpEngine:
         reason = redact(str(exc) or type(exc).__name__, secrets=secrets, limit=200)
         kw: dict[str, Any] = {"method": req.method, "path": shown, "replayed": replayed}
         error: errors.PalApiError
+        host = self._client.base_url.host
         if isinstance(exc, httpx.TimeoutException):
             error = errors.RequestTimeout(
                 f"{req.method} {shown}: no answer in time ({type(exc).__name__})", **kw
+            )
+        elif _unresolvable(exc):
+            error = errors.ConnectionFailed(
+                f"cannot resolve the host {host!r} of {self._client.base_url} (a typo in the API "
+                "base URL, or no DNS)",
+                **kw,
+            )
+        elif _refused(exc):
+            error = errors.ConnectionFailed(
+                f"nothing answers at {self._client.base_url} (connection refused)", **kw
             )
         else:
             error = errors.ConnectionFailed(

@@ -13,7 +13,15 @@ from pal_provider.declaration.migration import inline_entries
 from pal_provider.declaration.tool_definition import definition_differences, same_definition
 
 from .plan import CommandOutput
-from .session import CommandError, api_key_from_env, base_url_for, connect, load_declared, scrub
+from .session import (
+    CommandError,
+    account_error,
+    api_key_from_env,
+    base_url_for,
+    connect,
+    load_declared,
+    scrub,
+)
 
 
 @dataclass
@@ -113,6 +121,7 @@ def render(audits: list[PalAudit]) -> str:
 
 
 def run_audit(stack: str, root: Path, api_key_env: str, api_base_url: str | None) -> CommandOutput:
+    key = ""
     try:
         loaded = load_declared(stack, root)
         key = api_key_from_env(api_key_env)
@@ -122,8 +131,8 @@ def run_audit(stack: str, root: Path, api_key_env: str, api_base_url: str | None
         try:
             audits = audit(client, declared)
         except PalApiError as exc:
-            raise CommandError(f"reading the account failed: {scrub(str(exc), [key])}") from None
+            raise account_error(exc, client.base_url, stack) from None
     except CommandError as exc:
-        return CommandOutput("", "\n".join([f"error: {exc.message}", *exc.details]) + "\n", 1)
+        return CommandOutput("", scrub(exc.render(), [key] if key else []), 1)
     clashes = any(action.action == "clash" for report in audits for action in report.actions)
     return CommandOutput(render(audits), "", 1 if clashes else 0)

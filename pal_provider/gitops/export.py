@@ -47,6 +47,7 @@ from .session import (
     EXIT_ERROR,
     EXIT_OK,
     CommandError,
+    account_error,
     api_key_from_env,
     configured_base_url,
     connect,
@@ -350,7 +351,7 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
             ),
         )
     except PalApiError as exc:
-        raise CommandError(f"reading the live account at {client.base_url} failed: {exc}") from None
+        raise account_error(exc, client.base_url, options.stack) from None
     exported = build_export(live, ids, api_base_url=url)
     text = render_yaml(exported, options.stack)
     return text, instructions(exported, options.stack), validate_text(options.stack, text), api_key

@@ -41,6 +41,7 @@ from .session import (
     EXIT_ERROR,
     EXIT_OK,
     CommandError,
+    account_error,
     api_key_from_env,
     base_url_for,
     connect,
@@ -122,7 +123,7 @@ def compare_stack(options: PlanOptions) -> Compared:
             tools=tools,
         )
     except PalApiError as exc:
-        raise CommandError(f"reading the live account at {client.base_url} failed: {exc}") from None
+        raise account_error(exc, client.base_url, options.stack) from None
     live = LiveAccount(pals=pals, tools=tools, attached=attached)
     comparison = compare_fleet(loaded.fleet, live)
     if options.pals:

@@ -96,6 +96,19 @@ def connect(base_url: str, api_key: str) -> PalClient:
         ) from None
 
 
+def account_error(exc: Exception, base_url: str, stack: str) -> CommandError:
+    """Reading the live account failed: the error, and for a local address that nothing
+    answers, how to start the emulator there."""
+    from urllib.parse import urlsplit
+
+    from pal_provider.api import ConnectionFailed, is_loopback_host
+
+    message = f"reading the live account at {base_url} failed: {exc}"
+    if isinstance(exc, ConnectionFailed) and is_loopback_host(urlsplit(base_url).hostname or ""):
+        message += f" -- fix: start the local emulator there: `palfleet emulator --stack {stack}`"
+    return CommandError(message)
+
+
 def scrub(text: str, secrets: list[str]) -> str:
     """Last line of defence: mask known secret strings (the API key) wherever they appear."""
     return str(api_redact(text, secrets=secrets, limit=None))

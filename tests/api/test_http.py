@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import socket
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -301,4 +302,42 @@ def test_each_attempt_is_logged_with_method_path_status_attempt_elapsed(
         ("GET", "/pals/p1", 200, 2),
     ]
     assert all(isinstance(r.elapsed, float) for r in done)  # type: ignore[attr-defined]
-    assert any(r.levelno == logging.WARNING and "retrying" in r.getMessage() for r in attempts)
+    retries = [r for r in attempts if "retrying" in r.getMessage()]
+    # INFO: the user sees the outcome, not one warning line per attempt.
+    assert retries and all(r.levelno == logging.INFO for r in retries)
+
+
+def test_a_name_that_does_not_resolve_is_not_retried(
+    make_client: Callable[..., PalClient],
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def unresolvable(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as exc:
+            raise httpx.ConnectError("[Errno -2] Name or service not known") from exc
+
+    with pytest.raises(ConnectionFailed, match="cannot resolve the host"):
+        make_client(unresolvable).get_pal("p1")
+    assert len(calls) == 1
+
+
+def test_a_refused_connection_names_the_url_after_its_retries(
+    make_client: Callable[..., PalClient],
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        try:
+            raise ConnectionRefusedError(111, "Connection refused")
+        except ConnectionRefusedError as exc:
+            raise httpx.ConnectError("[Errno 111] Connection refused") from exc
+
+    with pytest.raises(
+        ConnectionFailed, match=r"nothing answers at https://api\.test/v2/ \(connection refused\)"
+    ):
+        make_client(refused).get_pal("p1")
+    assert len(calls) == RetryPolicy().max_attempts

@@ -133,9 +133,9 @@ def test_ctrl_c_cancels_a_slow_plan_at_once(project: Path, emulator: subprocess.
     root_url = base.split("/v2")[0]
     httpx.post(f"{root_url}/_emulator/faults", json={"path": "/v2/*", "latency_ms": 20000})
     env = {**os.environ, "TAVUS_API_KEY": "emulator-key"}
+    stacks = str(project / "stacks")
     plan = subprocess.Popen(
-        [sys.executable, "-m", "pal_provider.cli", "plan", "--stack", "dev", "--root"]
-        + [str(project / "stacks")],
+        [sys.executable, "-m", "pal_provider.cli", "plan", "--stack", "dev", "--root", stacks],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
