@@ -157,7 +157,7 @@ def demo(
     port: int = typer.Option(0, help="Emulator port (0 picks a free one)."),
 ) -> None:
     """Start the local emulator and reconcile the dev stack against it."""
-    start_emulator = companion("pal_emulator.process").start_emulator
+    process = companion("pal_emulator.process")
 
     project = project.resolve()
     workdir = project / ".palfleet" / "demo"
@@ -165,7 +165,15 @@ def demo(
         shutil.rmtree(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
 
-    emulator = start_emulator(api_key=DEMO_API_KEY, db=workdir / "emulator.db", port=port)
+    try:
+        emulator = process.start_emulator(
+            api_key=DEMO_API_KEY, db=workdir / "emulator.db", port=port
+        )
+    except process.EmulatorStartError as exc:
+        # The emulator's own one-line reason (a port in use names the port and the fix).
+        reason = str(exc).split(": ", 1)[-1].strip().splitlines()[-1]
+        typer.echo(f"palfleet: the emulator did not start: {reason}", err=True)
+        raise typer.Exit(1) from None
     try:
         typer.echo(f"PAL API emulator: {emulator.base_url} (data in {workdir / 'emulator.db'})")
         control = emulator.control()

@@ -51,3 +51,19 @@ def requests_of(line: str) -> dict[str, int]:
     if text == "none":
         return {}
     return {m.group(2): int(m.group(1)) for m in re.finditer(r"(\d+) x ([^,]+)", text)}
+
+
+def test_a_busy_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(
+            app, ["demo", "--project", str(tmp_path), "--stand-in", "--port", str(port)]
+        )
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
