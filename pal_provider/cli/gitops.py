@@ -17,6 +17,9 @@ StackOption = Annotated[str, typer.Option("--stack", "-s", help="stack name (e.g
 KeyEnvOption = Annotated[
     str, typer.Option("--api-key-env", help="environment variable holding the Tavus API key")
 ]
+JsonFormatOption = Annotated[
+    str, typer.Option("--format", help="text or json (schemas: pal_provider/gitops/formats.py)")
+]
 PalOption = Annotated[list[str] | None, typer.Option("--pal", help="only this PAL (repeatable)")]
 BaseUrlOption = Annotated[
     str | None,
@@ -39,11 +42,12 @@ def tools_audit(
     root: RootOption = Path("stacks"),
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
+    fmt: JsonFormatOption = "text",
 ) -> None:
     """List every live PAL with inline tools and what the migration would do (exit 1 on clash)."""
     from pal_provider.gitops.audit import run_audit
 
-    result = run_audit(stack, root, api_key_env, api_base_url)
+    result = run_audit(stack, root, api_key_env, api_base_url, fmt)
     emit(result.stdout, result.stderr, result.exit_code)
 
 
@@ -114,6 +118,7 @@ def export(
     force: Annotated[
         bool, typer.Option("--force", help="replace an existing --output file")
     ] = False,
+    fmt: JsonFormatOption = "text",
     root: RootOption = Path("stacks"),
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
@@ -130,6 +135,7 @@ def export(
             api_key_env=api_key_env,
             api_base_url=api_base_url,
             force=force,
+            fmt=fmt,
         )
     )
     emit(result.stdout, result.stderr, result.exit_code)
@@ -157,6 +163,7 @@ def promote(
     root: RootOption = Path("stacks"),
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
+    fmt: JsonFormatOption = "text",
 ) -> None:
     """Copy intent (defaults, pals, tools) from SOURCE to TARGET; bindings stay.
 
@@ -178,6 +185,7 @@ def promote(
             verify=not unverified,
             api_key_env=api_key_env,
             api_base_url=api_base_url,
+            fmt=fmt,
         )
     )
     emit(result.stdout, result.stderr, result.exit_code)

@@ -4,7 +4,7 @@ Exit 0, or 1 when a clash must be resolved before the migration can run."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from pal_provider.api import PalApiError, PalClient
 from pal_provider.declaration.migration import inline_entries
 from pal_provider.declaration.tool_definition import definition_differences, same_definition
 
+from .formats import check_format, document, error_document
 from .plan import CommandOutput
 from .session import (
     CommandError,
@@ -120,9 +121,25 @@ def render(audits: list[PalAudit]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_audit(stack: str, root: Path, api_key_env: str, api_base_url: str | None) -> CommandOutput:
+def to_document(stack: str, audits: list[PalAudit]) -> str:
+    clash = any(action.action == "clash" for report in audits for action in report.actions)
+    pals = [
+        {
+            "pal_id": report.pal_id,
+            "pal_name": report.pal_name,
+            "tools": [asdict(action) for action in report.actions],
+        }
+        for report in audits
+    ]
+    return document("palfleet.tools-audit/1", stack=stack, clash=clash, pals=pals)
+
+
+def run_audit(
+    stack: str, root: Path, api_key_env: str, api_base_url: str | None, fmt: str = "text"
+) -> CommandOutput:
     key = ""
     try:
+        check_format(fmt)
         loaded = load_declared(stack, root)
         key = api_key_from_env(api_key_env)
         url = base_url_for(stack, root, loaded.fleet.api_base_url, api_base_url)
@@ -133,6 +150,9 @@ def run_audit(stack: str, root: Path, api_key_env: str, api_base_url: str | None
         except PalApiError as exc:
             raise account_error(exc, client.base_url, stack) from None
     except CommandError as exc:
-        return CommandOutput("", scrub(exc.render(), [key] if key else []), 1)
+        secrets = [key] if key else []
+        shown = scrub(error_document("tools audit", exc), secrets) if fmt == "json" else ""
+        return CommandOutput(shown, scrub(exc.render(), secrets), 1)
     clashes = any(action.action == "clash" for report in audits for action in report.actions)
-    return CommandOutput(render(audits), "", 1 if clashes else 0)
+    text = to_document(stack, audits) if fmt == "json" else render(audits)
+    return CommandOutput(scrub(text, [key]), "", 1 if clashes else 0)

@@ -31,6 +31,7 @@ from pal_provider.declaration.findings import CREDENTIAL_HEADERS
 from pal_provider.declaration.tool_definition import canonical_tool
 from pal_provider.declaration.yaml_source import read_yaml
 
+from .formats import check_format, document, error_document
 from .live import (
     DEFAULT_CONCURRENCY,
     LiveAccount,
@@ -69,6 +70,7 @@ class ExportOptions:
     api_key_env: str = DEFAULT_API_KEY_ENV
     api_base_url: str | None = None
     force: bool = False
+    fmt: str = "text"
 
 
 @dataclass
@@ -358,22 +360,34 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
 
 
 def run_export(options: ExportOptions) -> CommandOutput:
-    if options.output is not None and options.output.exists() and not options.force:
-        # Checked before reading the account: an export replaces the whole file, losing a
-        # hand-written fleet.yaml's comments and bindings.
-        return CommandOutput(
-            "",
-            CommandError(
+    try:
+        check_format(options.fmt)
+        if options.output is not None and options.output.exists() and not options.force:
+            # Checked before reading the account: an export replaces the whole file, losing a
+            # hand-written fleet.yaml's comments and bindings.
+            raise CommandError(
                 f"{options.output} exists; export would replace it whole (its comments and "
                 "bindings would be lost) -- fix: choose another --output, or pass --force"
-            ).render(),
-            EXIT_ERROR,
-        )
-    try:
+            )
         text, notes, problems, api_key = export_stack(options)
     except CommandError as exc:
-        return CommandOutput("", exc.render(), EXIT_ERROR)
+        shown = error_document("export", exc) if options.fmt == "json" else ""
+        return CommandOutput(shown, exc.render(), EXIT_ERROR)
     secrets = [api_key]
+    if options.fmt == "json":
+        if options.output is not None:
+            options.output.parent.mkdir(parents=True, exist_ok=True)
+            options.output.write_text(scrub(text, secrets), encoding="utf-8")
+        body = document(
+            "palfleet.export/1",
+            stack=options.stack,
+            ok=not problems,
+            output=str(options.output) if options.output is not None else None,
+            declaration=text,
+            notes=notes,
+            problems=problems,
+        )
+        return CommandOutput(scrub(body, secrets), "", EXIT_ERROR if problems else EXIT_OK)
     text = scrub(text, secrets)
     report = "\n".join(notes) + "\n"
     if problems:

@@ -47,6 +47,7 @@ from pal_provider.core.jsonvalue import to_dotted
 from pal_provider.declaration import load_stack
 
 from .export import validate_text
+from .formats import check_format, document, error_document
 from .plan import CommandOutput
 from .session import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CommandError, base_url_for
 from .yamlio import dump_text, load_text, to_plain
@@ -67,6 +68,7 @@ class PromoteOptions:
     verify: bool = True
     api_key_env: str = "TAVUS_API_KEY"
     api_base_url: str | None = None
+    fmt: str = "text"
 
 
 @dataclass
@@ -428,6 +430,7 @@ def unified(promotion: Promotion, target_file: Path) -> str:
 def run_promote(options: PromoteOptions) -> CommandOutput:
     target_file = options.root / options.target / "fleet.yaml"
     try:
+        check_format(options.fmt)
         promotion = plan_promotion(options)
         verification = verify_source(options, promotion)
         promotion.record["verification"] = verification.record()
@@ -440,25 +443,52 @@ def run_promote(options: PromoteOptions) -> CommandOutput:
                 details=problems,
             )
     except CommandError as exc:
-        text = exc.render()
-        return CommandOutput("", text, EXIT_ERROR)
+        shown = error_document("promote", exc) if options.fmt == "json" else ""
+        return CommandOutput(shown, exc.render(), EXIT_ERROR)
+    outcome = _apply(options, promotion, target_file)
+    if options.fmt == "json":
+        body = document(
+            "palfleet.promote/1",
+            source=options.source,
+            target=options.target,
+            ok=outcome.code != EXIT_ERROR,
+            changed=promotion.changed,
+            written=outcome.written,
+            diff=unified(promotion, target_file) if promotion.changed else "",
+            notes=[*promotion.notes, *outcome.messages],
+            record=promotion.record,
+        )
+        return CommandOutput(body, "", outcome.code)
     notes = "".join(f"note: {n}\n" for n in promotion.notes)
+    messages = "".join(f"{m}\n" for m in outcome.messages)
+    diff = unified(promotion, target_file) if promotion.changed else ""
+    stdout = diff if promotion.changed else messages
+    stderr = notes + (messages if promotion.changed else "")
+    return CommandOutput(stdout, stderr, outcome.code)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    code: int
+    written: bool
+    messages: list[str]
+
+
+def _apply(options: PromoteOptions, promotion: Promotion, target_file: Path) -> _Outcome:
+    """Write the promotion when asked; what happened, as messages and an exit code."""
     if not promotion.changed:
         if options.write:
             _write_record(options, promotion)
-        return CommandOutput(f"nothing to promote: {target_file} already matches\n", notes, EXIT_OK)
-    diff = unified(promotion, target_file)
+        return _Outcome(EXIT_OK, False, [f"nothing to promote: {target_file} already matches"])
     if not options.write:
-        return CommandOutput(diff, notes + "dry run: re-run with --write to apply\n", EXIT_CHANGES)
+        return _Outcome(EXIT_CHANGES, False, ["dry run: re-run with --write to apply"])
     target_file.write_text(promotion.new_text, encoding="utf-8")
     _write_record(options, promotion)
     result = load_stack(options.target, options.root)
     if result.errors:
-        errors = "".join(f"  {f.render()}\n" for f in result.errors)
-        return CommandOutput(
-            diff, notes + f"palfleet: {target_file} does not validate:\n{errors}", EXIT_ERROR
-        )
-    return CommandOutput(diff, notes + f"wrote {target_file} and {record_path(options)}\n", EXIT_OK)
+        found = [f"  {f.render()}" for f in result.errors]
+        return _Outcome(EXIT_ERROR, True, [f"palfleet: {target_file} does not validate:", *found])
+    return _Outcome(EXIT_OK, True, [f"wrote {target_file} and {record_path(options)}"])
 
 
 @dataclass(frozen=True)
