@@ -17,11 +17,12 @@ one side lacks it entirely.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
-from pal_provider.core import ChangeSet, diff_documents, diff_pal
+from pal_provider.core import Change, ChangeSet, diff_documents, diff_pal
+from pal_provider.core.jsonvalue import get_path
 from pal_provider.declaration import DesiredPal, ResolvedFleet
 from pal_provider.declaration.migration import inline_entries, without_inline_tools
 from pal_provider.declaration.tool_definition import canonical_tool
@@ -214,6 +215,22 @@ def _attached_names(live: LiveAccount, pal_id: str) -> set[str]:
     return {str(t.get("name")) for t in live.attached.get(pal_id, [])}
 
 
+def as_declared(changes: ChangeSet, desired: Mapping[str, Any]) -> ChangeSet:
+    """The canonical form leaves out values equal to the API's defaults, so declaring one
+    (``perception_model: raven-1`` over a live ``off``) diffs as a removal; a reviewer must
+    see the value the declaration states instead."""
+    shown: list[Change] = []
+    for change in changes:
+        found, declared = (
+            get_path(desired, change.path) if change.kind == "remove" else (False, None)
+        )
+        if found and declared is not None:
+            shown.append(Change(change.path, "change", change.old, declared, change.secret))
+        else:
+            shown.append(change)
+    return ChangeSet(shown)
+
+
 def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparison:
     pal_name = str(pal.body.get("pal_name", pal.logical_name))
     if match.action in ("ambiguous", "adopt_missing"):
@@ -237,7 +254,7 @@ def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparis
             MigratedTool(name, source, name in live.tools) for name, source in sorted(still_inline)
         )
         current, desired = without_inline_tools(current), without_inline_tools(desired)
-    changes = diff_pal(current, desired)
+    changes = as_declared(diff_pal(current, desired), desired)
     attached = _attached_names(live, match.pal_id) if match.pal_id else set()
     wanted = set(pal.tool_names) | (migrated - {m.name for m in migrate})
     return PalComparison(

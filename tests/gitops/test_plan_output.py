@@ -85,3 +85,31 @@ def test_pal_filter_and_unchanged_pals_in_json(
     unknown = palfleet("plan", "--stack", "dev", "--pal", "nobody")
     assert unknown.exit_code == 1 and "--pal nobody" in unknown.stderr
     assert emulator.control.requests().count() == 0
+
+
+def test_a_declared_default_value_is_shown_as_declared_not_as_a_removal(
+    palfleet: Invoke, client: PalClient, stack_root: Path
+) -> None:
+    ids = apply_fleet(client, resolved(stack_root))
+    client.patch_pal(
+        ids["coach"],
+        [{"op": "add", "path": "/layers/perception", "value": {"perception_model": "off"}}],
+    )
+    fleet = stack_root / "dev" / "fleet.yaml"
+    fleet.write_text(
+        fleet.read_text().replace(
+            "    palfleet:\n      tools: [log_mood]",
+            "    layers:\n      perception: {perception_model: raven-1}\n"
+            "    palfleet:\n      tools: [log_mood]",
+            1,
+        )
+    )
+
+    result = palfleet("plan", "--stack", "dev")
+
+    assert result.exit_code == 2, result.stdout
+    assert (
+        '~ layers.perception: {"perception_model": "off"} -> {"perception_model": "raven-1"}'
+        in (result.stdout)
+    )
+    assert "- layers.perception" not in result.stdout
