@@ -20,6 +20,12 @@ KeyEnvOption = Annotated[
 JsonFormatOption = Annotated[
     str, typer.Option("--format", help="text or json (schemas: pal_provider/gitops/formats.py)")
 ]
+BaseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base", help="Git revision to compare secret references with (e.g. origin/main)"
+    ),
+]
 PalOption = Annotated[list[str] | None, typer.Option("--pal", help="only this PAL (repeatable)")]
 BaseUrlOption = Annotated[
     str | None,
@@ -60,6 +66,7 @@ def _compare(
     api_base_url: str | None,
     concurrency: int,
     pals: list[str] | None,
+    base: str | None,
 ) -> None:
     from pal_provider.gitops.plan import PlanOptions, run
 
@@ -71,6 +78,7 @@ def _compare(
         api_base_url=api_base_url,
         concurrency=concurrency,
         pals=tuple(pals or ()),
+        base=base,
     )
     result = run(options, "plan" if mode == "plan" else "drift")
     emit(result.stdout, result.stderr, result.exit_code)
@@ -86,9 +94,10 @@ def plan(
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
     pal: PalOption = None,
+    base: BaseOption = None,
 ) -> None:
     """What applying the declaration would change: exit 0 none, 2 changes, 1 error."""
-    _compare("plan", stack, fmt, root, api_key_env, api_base_url, concurrency, pal)
+    _compare("plan", stack, fmt, root, api_key_env, api_base_url, concurrency, pal, base)
 
 
 def drift(
@@ -101,9 +110,10 @@ def drift(
     api_key_env: KeyEnvOption = "TAVUS_API_KEY",
     api_base_url: BaseUrlOption = None,
     pal: PalOption = None,
+    base: BaseOption = None,
 ) -> None:
     """How the live account differs from the declaration: exit 0 clean, 2 drift, 1 error."""
-    _compare("drift", stack, fmt, root, api_key_env, api_base_url, concurrency, pal)
+    _compare("drift", stack, fmt, root, api_key_env, api_base_url, concurrency, pal, base)
 
 
 def export(

@@ -17,7 +17,6 @@ finds no change.
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -26,7 +25,6 @@ from pal_provider.api import PalApiError
 from pal_provider.core import canonicalize
 from pal_provider.core.jsonvalue import delete_pruning
 from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
-from pal_provider.declaration import load_stack
 from pal_provider.declaration.findings import CREDENTIAL_HEADERS
 from pal_provider.declaration.tool_definition import canonical_tool
 from pal_provider.declaration.yaml_source import read_yaml
@@ -52,6 +50,7 @@ from .session import (
     api_key_from_env,
     configured_base_url,
     connect,
+    load_text_stack,
     scrub,
 )
 from .yamlio import dump_text, to_commented
@@ -316,11 +315,7 @@ def _existing_base_url(stack: str, root: Path) -> str | None:
 
 def validate_text(stack: str, text: str) -> list[str]:
     """Error findings of ``text`` as a fleet.yaml of ``stack`` (validated in a scratch dir)."""
-    with tempfile.TemporaryDirectory(prefix="palfleet-export-") as scratch:
-        (Path(scratch) / stack).mkdir()
-        (Path(scratch) / stack / "fleet.yaml").write_text(text, encoding="utf-8")
-        (Path(scratch) / f"Pulumi.{stack}.yaml").write_text("config: {}\n", encoding="utf-8")
-        result = load_stack(stack, Path(scratch))
+    result, scratch = load_text_stack(stack, text)
     return [f.render().replace(scratch, ".") for f in result.errors]
 
 

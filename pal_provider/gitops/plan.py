@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pal_provider.api import PalApiError
 
+from .baseline import declaration_at, with_secret_reference_changes
 from .compare import FleetComparison, attachment_reads, compare_fleet
 from .live import (
     DEFAULT_CONCURRENCY,
@@ -62,6 +63,7 @@ class PlanOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     progress: bool | None = None
     pals: tuple[str, ...] = ()
+    base: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ def compare_stack(options: PlanOptions) -> Compared:
             f"--pal {', '.join(unknown)}: no such PAL in stack {options.stack!r} -- fix: use a "
             f"logical name from pals: ({', '.join(sorted(loaded.fleet.pals))})"
         )
+    baseline = declaration_at(options.base, options.stack, options.root) if options.base else None
     url = base_url_for(options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url)
     client = connect(url, api_key)
     progress = Progress(options.progress)
@@ -126,6 +129,7 @@ def compare_stack(options: PlanOptions) -> Compared:
         raise account_error(exc, client.base_url, options.stack) from None
     live = LiveAccount(pals=pals, tools=tools, attached=attached)
     comparison = compare_fleet(loaded.fleet, live)
+    comparison = with_secret_reference_changes(comparison, baseline, loaded.fleet)
     if options.pals:
         comparison = comparison.only(options.pals, loaded.fleet)
     return Compared(comparison, loaded.warnings, api_key, client.base_url)

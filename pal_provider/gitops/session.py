@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from pal_provider.api import PalClient, get_client
 from pal_provider.api import redact as api_redact
-from pal_provider.declaration import FleetDeclaration, ResolvedFleet, load_stack, resolve_fleet
+from pal_provider.declaration import (
+    FleetDeclaration,
+    LoadResult,
+    ResolvedFleet,
+    catalog,
+    load_stack,
+    resolve_fleet,
+)
 from pal_provider.declaration.yaml_source import read_yaml
 
 EXIT_OK: Final = 0
@@ -112,3 +121,18 @@ def account_error(exc: Exception, base_url: str, stack: str) -> CommandError:
 def scrub(text: str, secrets: list[str]) -> str:
     """Last line of defence: mask known secret strings (the API key) wherever they appear."""
     return str(api_redact(text, secrets=secrets, limit=None))
+
+
+def load_text_stack(stack: str, text: str) -> tuple[LoadResult, str]:
+    """``text`` loaded as the fleet.yaml of ``stack`` in a scratch directory, with the model
+    catalog the project uses now; (result, the scratch path its findings mention)."""
+    project_catalog = catalog.project_catalog_file()
+    with tempfile.TemporaryDirectory(prefix="palfleet-text-") as scratch:
+        (Path(scratch) / stack).mkdir()
+        (Path(scratch) / stack / "fleet.yaml").write_text(text, encoding="utf-8")
+        (Path(scratch) / f"Pulumi.{stack}.yaml").write_text("config: {}\n", encoding="utf-8")
+        if project_catalog is not None:
+            shutil.copy(project_catalog, Path(scratch) / catalog.PROJECT_CATALOG_NAME)
+        result = load_stack(stack, Path(scratch))
+    catalog.use_project_catalog(project_catalog)
+    return result, scratch

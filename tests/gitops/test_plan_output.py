@@ -113,3 +113,37 @@ def test_a_declared_default_value_is_shown_as_declared_not_as_a_removal(
         in (result.stdout)
     )
     assert "- layers.perception" not in result.stdout
+
+
+def test_a_changed_secret_reference_shows_against_the_base_revision(
+    palfleet: Invoke, client: PalClient, stack_root: Path
+) -> None:
+    import subprocess
+
+    apply_fleet(client, resolved(stack_root))
+
+    def git(*args: str) -> None:
+        subprocess.run(
+            ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args],
+            cwd=stack_root,
+            check=True,
+            capture_output=True,
+        )
+
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    fleet = stack_root / "dev" / "fleet.yaml"
+    fleet.write_text(
+        fleet.read_text().replace("palfleet:storyLlmApiKey}", "palfleet:storyLlmApiKeyRotated}")
+    )
+
+    without_base = palfleet("plan", "--stack", "dev")
+    with_base = palfleet("plan", "--stack", "dev", "--base", "HEAD")
+    bad_base = palfleet("plan", "--stack", "dev", "--base", "no-such-ref")
+
+    assert without_base.exit_code == 0, "the live account masks secrets: nothing to see"
+    assert with_base.exit_code == 2, with_base.stdout
+    assert "~ layers.llm.api_key: [secret changed]" in with_base.stdout
+    assert "~ update story" in with_base.stdout
+    assert bad_base.exit_code == 1 and "--base no-such-ref" in bad_base.stderr
