@@ -116,6 +116,30 @@ def select_pals(pals: dict[str, dict[str, Any]], select: tuple[str, ...]) -> lis
     return ids
 
 
+# The order people write JSON Schema in; other keys follow alphabetically.
+SCHEMA_KEYS: Final = ("type", "title", "description", "properties", "items", "required", "enum")
+
+
+def schema_order(schema: Any) -> Any:
+    """A JSON Schema with its keys in the natural order (``type``, ``properties``,
+    ``required``...), at every level, whatever order the API returned them in. The names
+    under ``properties`` are the author's and keep their order."""
+    if isinstance(schema, list):
+        return [schema_order(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    keys = [k for k in SCHEMA_KEYS if k in schema]
+    keys += sorted(k for k in schema if k not in SCHEMA_KEYS)
+    ordered: dict[str, Any] = {}
+    for key in keys:
+        value = schema[key]
+        if key == "properties" and isinstance(value, dict):
+            ordered[key] = {name: schema_order(sub) for name, sub in value.items()}
+        else:
+            ordered[key] = schema_order(value)
+    return ordered
+
+
 def _ordered(pal: dict[str, Any]) -> dict[str, Any]:
     keys = [k for k in FIRST_KEYS if k in pal] + sorted(k for k in pal if k not in FIRST_KEYS)
     return {k: pal[k] for k in keys}
@@ -191,6 +215,8 @@ class _Builder:
     def tool(self, name: str, live_tool: dict[str, Any]) -> dict[str, Any]:
         body = canonical_tool(live_tool)
         body.pop("name", None)
+        if isinstance(body.get("parameters"), dict):
+            body["parameters"] = schema_order(body["parameters"])
         auth = body.get("delivery", {}).get("api", {}).get("auth")
         if isinstance(auth, dict):
             for key in sorted(TOOL_AUTH_SECRET_KEYS):

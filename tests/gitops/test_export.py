@@ -110,3 +110,24 @@ def test_export_never_replaces_an_existing_file_without_force(
     forced = palfleet("export", "--stack", "dev", "--output", str(hand_written), "--force")
     assert forced.exit_code == 0, forced.stderr
     assert hand_written.read_text() != before
+
+
+def test_exported_json_schema_keeps_the_natural_key_order() -> None:
+    from pal_provider.gitops.export import schema_order
+
+    stored = {
+        "required": ["order"],
+        "properties": {
+            "order": {"type": "string", "description": "the order number"},
+            "express": {"enum": [True, False], "type": "boolean"},
+        },
+        "type": "object",
+    }
+
+    ordered = schema_order(stored)
+
+    assert list(ordered) == ["type", "properties", "required"]
+    assert list(ordered["properties"]) == ["order", "express"], "the author's order stays"
+    assert list(ordered["properties"]["order"]) == ["type", "description"]
+    assert list(ordered["properties"]["express"]) == ["type", "enum"]
+    assert ordered == stored
