@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
+from . import faces
 from .errors import ApiError, bad_request, invalid_patch
 from .json_body import NotJson, parse_json_body, read_body
 from .openapi_shapes import ATTACH_BODY, JSON_PATCH_BODY, PAL_BODY, TOOL_BODY, body
-from .service import EmulatorService, invalid_pal_id
+from .service import EmulatorService, invalid_pal_id, paging
 
 _api_key_header = APIKeyHeader(name="x-api-key", auto_error=False)
 
@@ -45,7 +46,47 @@ def build_api_router() -> APIRouter:
     for collection, legacy in (("pals", False), ("personas", True)):
         _add_pal_routes(router, collection, legacy)
     _add_tool_routes(router)
+    for collection, alias in (("faces", False), ("replicas", True)):
+        _add_face_routes(router, collection, alias)
     return router
+
+
+def _add_face_routes(router: APIRouter, collection: str, alias: bool) -> None:
+    ident = "replica_id" if alias else "face_id"
+
+    async def list_faces(
+        request: Request,
+        page: int | None = Query(None),
+        limit: int | None = Query(None),
+        face_type: str | None = Query(None),
+        replica_type: str | None = Query(None),
+        include_thumbnails: bool = Query(False),
+    ) -> JSONResponse:
+        size, offset = paging(page, limit)
+        kind = face_type if face_type is not None else replica_type
+        store = _service(request).store
+        return _json(
+            faces.list_faces(
+                store,
+                size=size,
+                offset=offset,
+                face_type=kind,
+                alias=alias,
+                thumbnails=include_thumbnails,
+            )
+        )
+
+    async def get_face(
+        request: Request, face_id: str, include_thumbnails: bool = Query(False)
+    ) -> JSONResponse:
+        store = _service(request).store
+        return _json(faces.get_face(store, face_id, alias=alias, thumbnails=include_thumbnails))
+
+    tag = "replicas (legacy)" if alias else "faces"
+    router.add_api_route(f"/{collection}", list_faces, methods=["GET"], tags=[tag])
+    router.add_api_route(
+        f"/{collection}/{{face_id}}", get_face, methods=["GET"], tags=[tag], name=f"get_{ident}"
+    )
 
 
 def _add_pal_routes(router: APIRouter, collection: str, legacy: bool) -> None:

@@ -8,7 +8,13 @@ STOCK_FACES: list[dict[str, Any]] = [
     {"face_id": "rf4703150052", "face_name": "Anna", "status": "completed"},
     {"face_id": "r92debe21318", "face_name": "Nathan", "status": "completed"},
     {"face_id": "rca8a38779a8", "face_name": "Rose", "status": "completed"},
+    # The ids Tavus's documentation and clients use in their examples (pal-api.md section 7).
+    {"face_id": "r90bbd427f71", "face_name": "Anna - Office", "status": "completed"},
+    {"face_id": "rfe12d8b9597", "face_name": "Nathan - Studio", "status": "completed"},
+    {"face_id": "r4067604db72", "face_name": "Lucy - Home", "status": "completed"},
 ]
+for _face in STOCK_FACES:
+    _face["face_type"] = "system"
 
 _STAMP = "2025-01-01T00:00:00.000000Z"
 
