@@ -229,6 +229,32 @@ class PalClient:
                 out.append(pal)
         return out
 
+    def face_names(self) -> dict[str, str]:
+        """face id -> face name of every face the account can use (``GET /faces``, revision 2
+        of the contract; the legacy ``replica_*`` names are read too). An API without faces
+        (404) gives an empty mapping."""
+        names: dict[str, str] = {}
+        page = 1
+        while True:
+            req = ApiRequest("GET", "/faces", params={"page": page, "limit": 100})
+            try:
+                body = self._send(req).body
+            except errors.NotFound:
+                return names
+            data = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(data, list):
+                return names
+            for face in data:
+                if not isinstance(face, dict):
+                    continue
+                face_id = face.get("face_id") or face.get("replica_id")
+                name = face.get("face_name") or face.get("replica_name")
+                if isinstance(face_id, str) and isinstance(name, str):
+                    names[face_id] = name
+            if len(data) < 100:
+                return names
+            page += 1
+
     def patch_pal(
         self, pal_id: str, ops: Sequence[Mapping[str, Any]], *, force: bool = False
     ) -> PatchResult:

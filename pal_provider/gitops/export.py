@@ -155,8 +155,11 @@ class _Builder:
         self.binding_names: set[str] = set()
 
     def face(self, face_id: str, owner: str) -> str:
+        """The binding name of a face: after the face's own name when the API lists it,
+        else after the first PAL that uses it."""
         if face_id not in self.faces:
-            self.faces[face_id] = unique(owner, self.binding_names | set(self.faces.values()))
+            named = slugify(self.live.face_names.get(face_id, "")) or owner
+            self.faces[face_id] = unique(named, self.binding_names | set(self.faces.values()))
         return self.faces[face_id]
 
     def endpoint(self, llm: dict[str, Any], owner: str) -> str:
@@ -372,6 +375,7 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
                 pals=pals,
                 tools=tools,
             ),
+            face_names=client.face_names(),
         )
     except PalApiError as exc:
         raise account_error(exc, client.base_url, options.stack) from None

@@ -32,6 +32,8 @@ class LiveAccount:
     pals: dict[str, dict[str, Any]]
     tools: dict[str, dict[str, Any]]
     attached: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # face id -> face name, where the API lists faces (export names face bindings after them)
+    face_names: dict[str, str] = field(default_factory=dict)
 
 
 def check_concurrency(value: int) -> int:

@@ -423,3 +423,20 @@ def test_get_client_does_not_block_while_another_thread_waits_on_io() -> None:
     finally:
         release.set()
         worker.join(5)
+
+
+def test_face_names_read_both_spellings_and_tolerate_an_api_without_faces(
+    make_client: Callable[..., PalClient],
+) -> None:
+    faces = {
+        "data": [
+            {"face_id": "r4067604db72", "face_name": "Lucy - Home"},
+            {"replica_id": "r90bbd427f71", "replica_name": "Anna - Office"},
+        ],
+        "total_count": 2,
+    }
+    assert make_client(Script(reply(200, faces))).face_names() == {
+        "r4067604db72": "Lucy - Home",
+        "r90bbd427f71": "Anna - Office",
+    }
+    assert make_client(Script(reply(404, {"message": "Not found"}))).face_names() == {}

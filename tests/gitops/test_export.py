@@ -28,7 +28,7 @@ def test_round_trip_export_then_plan_has_no_changes(
     fleet = loaded.fleet
     assert fleet is not None
     assert fleet.bindings.adopt_ids == {"coach": ids["coach"], "story": ids["story"]}
-    assert fleet.bindings.faces == {"coach": ANNA, "story": NATHAN}
+    assert fleet.bindings.faces == {"anna": ANNA, "nathan": NATHAN}, "named after the faces"
     assert set(fleet.bindings.llm_endpoints) == {"story-llm"}
     assert fleet.defaults is not None and fleet.defaults.pipeline_mode == "full"
     assert fleet.pals["coach"].palfleet is not None
