@@ -149,3 +149,15 @@ def test_ctrl_c_cancels_a_slow_plan_at_once(project: Path, emulator: subprocess.
     assert plan.returncode == 130
     assert time.monotonic() - sent < 5, "cancelled promptly, not after the slow request"
     assert err == "palfleet: cancelled\n" and "Traceback" not in out
+
+
+def test_ctrl_c_stops_the_emulator_without_a_traceback(
+    project: Path, emulator: subprocess.Popen[str]
+) -> None:
+    import signal
+
+    emulator.send_signal(signal.SIGINT)
+    out, err = emulator.communicate(timeout=20)
+
+    assert emulator.returncode in (0, 130)
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
