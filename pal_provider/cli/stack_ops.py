@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -63,7 +64,7 @@ def _wait_for_the_engine(_signum: int, _frame: object) -> None:
     """A handler, not SIG_IGN: handlers do not survive exec, so the engine still gets Ctrl-C."""
 
 
-def _command(operation: str):  # type: ignore[no-untyped-def]
+def _command(operation: str) -> Callable[..., None]:
     def run(
         stack: Annotated[str, typer.Option("--stack", "-s", help="stack name (e.g. dev)")],
         project: Annotated[
