@@ -241,11 +241,12 @@ def plan_promotion(options: PromoteOptions) -> Promotion:
             "the promoted intent refers to bindings the target lacks", details=problems
         )
     record = _check_independent_edits(options, before, after, notes)
-    record["source_parts"] = {
-        part: _part_fingerprint(to_plain(source), part)
-        for part in sorted(_promoted_parts(options, names, after))
-        if _part_fingerprint(to_plain(source), part) is not None
+    plain_source = to_plain(source)
+    prints = {
+        part: _part_fingerprint(plain_source, part)
+        for part in _promoted_parts(options, names, after)
     }
+    record["source_parts"] = {part: fp for part, fp in sorted(prints.items()) if fp is not None}
     new_text = dump_text(target) if after != before else old_text
     promoted = [name for name in names if name in (source.get("pals") or {})]
     return Promotion(old_text, new_text, record, notes, promoted)
