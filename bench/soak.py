@@ -61,7 +61,8 @@ def fleet(pals: int) -> dict[str, Any]:
             "system_prompt": f"You are soak PAL number {index}. Answer in one sentence.",
         }
         if kind == 1:
-            pal["layers"] = {"llm": {"endpoint": "soak-llm", "model": "gpt-4o"}}
+            pal["layers"] = {"llm": {"model": "gpt-4o"}}
+            pal["palfleet"] = {"llm_endpoint": "soak-llm"}
         elif kind == 2:
             pal["palfleet"] = {"tools": ["note_goal", "notify_team"]}
         elif kind == 3:

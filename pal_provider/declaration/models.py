@@ -3,8 +3,10 @@
 These models are the single source of truth for the shape of a declaration. Every model
 forbids unknown keys. Field names follow the `/pals` vocabulary of the PAL API
 (`pal_name`, `default_face_id`, `pal_interruptibility`); the few declaration-only keys are
-`face` (a logical face name bound per environment), `layers.llm.endpoint` (a logical custom
-LLM endpoint bound per environment) and `palfleet` (reconciler options, never sent to the API).
+`face` (a logical face name bound per environment) and `palfleet` (reconciler options, never
+sent to the API), where `palfleet.llm_endpoint` names a custom LLM endpoint bound per
+environment. `layers.llm.endpoint` is the API's own field (see `llm_binding.py` for the old
+meaning palfleet gave it).
 
 Semantic rules (catalog, URLs, prompt budget, tool limits...) live in `validate.py`.
 """
@@ -108,7 +110,8 @@ QueryValue = str | int | float | bool
 class LlmLayer(Strict):
     model: str | None = None
     endpoint: str | None = Field(
-        default=None, description="logical custom LLM endpoint from bindings.llm_endpoints"
+        default=None,
+        description="the API's own endpoint field; a binding is palfleet.llm_endpoint",
     )
     base_url: str | None = None
     api_key: SecretField | None = None
@@ -187,6 +190,9 @@ class PalOptions(Strict):
     force_maker_overwrite: bool | None = None
     migrate_inline_tools: bool | None = None
     tools: list[str] | None = None
+    llm_endpoint: str | None = Field(
+        default=None, description="custom LLM endpoint from bindings.llm_endpoints"
+    )
 
 
 class PalIntent(Strict):

@@ -13,6 +13,7 @@ from typing import Any
 
 from . import catalog
 from .findings import Report, check_credential_headers, check_credential_query
+from .llm_binding import LEGACY_FIX, LlmBinding, llm_binding
 from .models import Bindings, LlmLayer, PalIntent, ToolSpec
 from .tool_rules import MAX_TOOLS_PER_PAL, SYSTEM_TOOLS, check_inline_tool
 from .urls import custom_llm_base_url_problems
@@ -50,8 +51,11 @@ def check_pal(report: Report, pal: PalIntent, ctx: PalContext) -> None:
     _check_face(report, pal, ctx)
     _check_pipeline(report, pal)
     llm = pal.layers.llm if pal.layers and pal.layers.llm else None
-    _check_llm(report, llm, ctx)
-    _check_prompt_budget(report, pal, llm, ctx)
+    bound = ctx.bindings.llm_endpoints if ctx.bindings is not None else None
+    binding = llm_binding(pal, bound)
+    _check_llm_binding(report, pal, binding, ctx)
+    _check_llm(report, llm, binding, ctx)
+    _check_prompt_budget(report, pal, llm, binding)
     _check_tools(report, pal, ctx)
     _check_perception(report, pal)
     _check_conferencing(report, pal)
@@ -145,11 +149,47 @@ def _check_pipeline(report: Report, pal: PalIntent) -> None:
             )
 
 
-def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
+def _check_llm_binding(
+    report: Report, pal: PalIntent, binding: LlmBinding | None, ctx: PalContext
+) -> None:
+    """``palfleet.llm_endpoint`` names a binding; the old spelling works, with a warning."""
+    options = pal.palfleet
+    named = options.llm_endpoint if options is not None else None
+    if named is not None and ctx.bindings is not None:
+        known = sorted(ctx.bindings.llm_endpoints)
+        if named not in ctx.bindings.llm_endpoints:
+            report.error(
+                ["palfleet", "llm_endpoint"],
+                f"llm_endpoint {named!r} is not bound in bindings.llm_endpoints",
+                f"{did_you_mean(named, known)}add bindings.llm_endpoints.{named} with base_url "
+                "and api_key",
+            )
+    if binding is not None and binding.legacy:
+        report.warning(
+            ["layers", "llm", "endpoint"],
+            f"endpoint: {binding.name} names a binding the old way",
+            LEGACY_FIX.replace("NAME", binding.name),
+        )
+    llm = pal.layers.llm if pal.layers is not None else None
+    if binding is None and llm is not None and llm.endpoint and ctx.bindings is not None:
+        hint = did_you_mean(llm.endpoint, sorted(ctx.bindings.llm_endpoints))
+        if hint:
+            report.warning(
+                ["layers", "llm", "endpoint"],
+                f"endpoint {llm.endpoint!r} is sent to the API as written (it names no binding; "
+                f"{hint.strip()})",
+                "to use a binding of bindings.llm_endpoints, write "
+                "palfleet: {llm_endpoint: <name>}",
+            )
+
+
+def _check_llm(
+    report: Report, llm: LlmLayer | None, binding: LlmBinding | None, ctx: PalContext
+) -> None:
     if llm is None:
         return
     path = ["layers", "llm"]
-    custom = llm.endpoint is not None or llm.base_url is not None
+    custom = binding is not None or llm.base_url is not None
     check_credential_headers(
         report, llm.headers, [*path, "headers"], "remove it; the key goes in api_key: {secret: ...}"
     )
@@ -159,8 +199,14 @@ def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
         [*path, "default_query"],
         "remove it; the key goes in api_key: {secret: ...}",
     )
-    if llm.endpoint is not None:
-        _check_endpoint_ref(report, llm, ctx)
+    if binding is not None:
+        for key in ("base_url", "api_key"):
+            if getattr(llm, key) is not None:
+                report.error(
+                    [*path, key],
+                    f"{key} is set together with the llm_endpoint binding {binding.name!r}",
+                    f"remove {key}: the binding provides it",
+                )
     elif llm.base_url is not None:
         for problem in custom_llm_base_url_problems(llm.base_url):
             report.error([*path, "base_url"], problem.message, problem.fix)
@@ -174,7 +220,8 @@ def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
             report.warning(
                 [*path, "base_url"],
                 "base_url is written in the PAL, so promotion copies it to the next environment",
-                "declare it in bindings.llm_endpoints.<name> and write endpoint: <name>",
+                "declare it in bindings.llm_endpoints.<name> and write "
+                "palfleet: {llm_endpoint: <name>}",
             )
     else:
         for key in ("api_key", "headers", "default_query"):
@@ -182,7 +229,7 @@ def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
                 report.error(
                     [*path, key],
                     f"{key} only applies to a custom LLM (base_url)",
-                    f"remove {key}, or set base_url / endpoint",
+                    f"remove {key}, or set base_url / palfleet.llm_endpoint",
                 )
     if custom:
         if not llm.model:
@@ -197,38 +244,11 @@ def _check_llm(report: Report, llm: LlmLayer | None, ctx: PalContext) -> None:
                 f"{llm.model!r} is a Tavus-hosted model id, sent here to a custom endpoint, "
                 "which will not know it (inherited from defaults?)",
                 "set model to the name the endpoint serves (e.g. gpt-4o), or remove base_url / "
-                "endpoint to use the hosted model",
+                "llm_endpoint to use the hosted model",
             )
     elif llm.model is not None:
         _check_hosted_model(report, llm.model)
     _check_extra_body(report, llm.extra_body, custom)
-
-
-def _check_endpoint_ref(report: Report, llm: LlmLayer, ctx: PalContext) -> None:
-    path = ["layers", "llm"]
-    assert llm.endpoint is not None
-    if ctx.bindings is None:
-        report.error(
-            [*path, "endpoint"],
-            "endpoint is a declaration key, not part of a PAL body",
-            "send base_url and api_key",
-        )
-        return
-    known = sorted(ctx.bindings.llm_endpoints)
-    if llm.endpoint not in ctx.bindings.llm_endpoints:
-        report.error(
-            [*path, "endpoint"],
-            f"endpoint {llm.endpoint!r} is not bound in bindings.llm_endpoints",
-            f"{did_you_mean(llm.endpoint, known)}add bindings.llm_endpoints.{llm.endpoint} "
-            "with base_url and api_key",
-        )
-    for key in ("base_url", "api_key"):
-        if getattr(llm, key) is not None:
-            report.error(
-                [*path, key],
-                f"{key} is set together with endpoint",
-                f"remove {key}: the endpoint binding provides it",
-            )
 
 
 _UPGRADE_HINT = " (`palfleet models upgrade --write` does it for every PAL)"
@@ -244,7 +264,7 @@ def _check_hosted_model(report: Report, model: str) -> None:
             path,
             f"unknown Tavus-hosted model {model!r}",
             f"{hint}use a catalog model such as {catalog.default_model().id}, or set base_url / "
-            "endpoint for a custom LLM",
+            "palfleet.llm_endpoint for a custom LLM",
         )
     elif info.status == "retired":
         report.error(
@@ -287,11 +307,11 @@ def _check_extra_body(report: Report, extra: dict[str, Any] | None, custom: bool
 
 
 def _check_prompt_budget(
-    report: Report, pal: PalIntent, llm: LlmLayer | None, ctx: PalContext
+    report: Report, pal: PalIntent, llm: LlmLayer | None, binding: LlmBinding | None
 ) -> None:
     chars = len(pal.system_prompt or "") + len(pal.context or "")
     tokens = chars // PROMPT_CHARS_PER_TOKEN
-    custom = llm is not None and (llm.endpoint is not None or llm.base_url is not None)
+    custom = binding is not None or (llm is not None and llm.base_url is not None)
     ceiling = None
     if not custom:
         info = (

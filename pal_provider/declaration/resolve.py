@@ -12,8 +12,9 @@ from typing import Any
 
 from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
 
+from .llm_binding import llm_binding
 from .merge import merge_intent
-from .models import Bindings, FleetDeclaration, PalIntent, SecretRef, ToolSpec
+from .models import Bindings, FleetDeclaration, LlmLayer, PalIntent, SecretRef, ToolSpec
 from .secrets import secret_marker
 
 
@@ -63,14 +64,17 @@ def resolve_pal(name: str, pal: PalIntent, fleet: FleetDeclaration) -> DesiredPa
             raise ResolutionError(f"PAL {name!r}: face {pal.face!r} is not bound")
         body["default_face_id"] = bindings.faces[pal.face]
     layers = pal.layers
-    if layers is not None and layers.llm is not None:
-        llm = layers.llm
-        llm_body: dict[str, Any] = body["layers"]["llm"]
-        llm_body.pop("endpoint", None)
-        if llm.endpoint is not None:
-            endpoint = bindings.llm_endpoints.get(llm.endpoint)
+    llm = layers.llm if layers is not None else None
+    binding = llm_binding(pal, bindings.llm_endpoints)
+    if llm is not None or binding is not None:
+        llm = llm or LlmLayer()
+        llm_body: dict[str, Any] = body.setdefault("layers", {}).setdefault("llm", {})
+        if binding is not None:
+            if binding.legacy:
+                llm_body.pop("endpoint", None)  # the old spelling of the binding, not the API's
+            endpoint = bindings.llm_endpoints.get(binding.name)
             if endpoint is None:
-                raise ResolutionError(f"PAL {name!r}: endpoint {llm.endpoint!r} is not bound")
+                raise ResolutionError(f"PAL {name!r}: llm_endpoint {binding.name!r} is not bound")
             llm_body["base_url"] = endpoint.base_url
             llm_body["api_key"] = _marker(endpoint.api_key, bindings)
             for key in ("headers", "default_query"):

@@ -203,7 +203,7 @@ class _Builder:
                 endpoint = self.endpoint(llm, logical)
                 for key in ("base_url", "api_key", "headers", "default_query"):
                     llm.pop(key, None)
-                layers["llm"] = {"endpoint": endpoint, **llm}
+                body.setdefault("palfleet", {})["llm_endpoint"] = endpoint
             elif "api_key" in llm:
                 llm.pop("api_key")
                 self.exported.notes.append(
@@ -286,7 +286,7 @@ def build_export(live: LiveAccount, pal_ids: list[str], *, api_base_url: str) ->
             if name not in tools:
                 tools[name] = builder.tool(name, live.tools.get(name, tool))
         if attached:
-            body["palfleet"] = {"tools": attached}
+            body.setdefault("palfleet", {})["tools"] = attached
         pals[logical] = body
         adopt_ids[logical] = pal_id
     defaults = factor_defaults(pals)

@@ -132,13 +132,22 @@ def _model_nodes(document: Any) -> list[tuple[str, str | None, Any]]:
     pals = document.get("pals") if isinstance(document, dict) else None
     for name, pal in (pals or {}).items() if isinstance(pals, dict) else ():
         llm = _llm(pal)
-        if llm is not None and isinstance(llm.get("model"), str) and not _custom(llm):
+        if llm is not None and isinstance(llm.get("model"), str) and not _custom_pal(pal, llm):
             found.append((f"pals.{name}.layers.llm.model", str(name), llm))
     return found
 
 
 def _custom(llm: Any) -> bool:
-    return any(key in llm for key in ("base_url", "endpoint"))
+    """A resolved LLM layer on a custom LLM."""
+    return "base_url" in llm
+
+
+def _custom_pal(pal: Any, llm: Any) -> bool:
+    """A declared PAL on a custom LLM: its own base_url, a binding (palfleet.llm_endpoint), or
+    the old spelling of one (layers.llm.endpoint)."""
+    options = pal.get("palfleet") if isinstance(pal, dict) else None
+    bound = isinstance(options, dict) and options.get("llm_endpoint") is not None
+    return bound or "base_url" in llm or "endpoint" in llm
 
 
 def _replace_token(lines: list[str], line: int, col: int, old: str, new: str) -> bool:

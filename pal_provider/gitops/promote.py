@@ -174,6 +174,9 @@ def missing_bindings(
     assert isinstance(bindings, Mapping)
     faces = set(bindings.get("faces") or {})
     endpoints = set(bindings.get("llm_endpoints") or {})
+    # layers.llm.endpoint is the API's field, a binding name only where the source binds it
+    # (the old spelling of palfleet.llm_endpoint)
+    source_endpoints = set(source_bindings.get("llm_endpoints") or {})
     secrets = set(bindings.get("secrets") or {})
     source_secrets = set(source_bindings.get("secrets") or {})
     problems: list[str] = []
@@ -195,7 +198,14 @@ def missing_bindings(
                         f"{child}: face {value!r} is not bound in stack {stack} -- fix: add "
                         f"bindings.faces.{value}: <face id in {stack}> to {file}"
                     )
-                elif key == "endpoint" and path.endswith("layers.llm") and value not in endpoints:
+                elif (
+                    (key == "llm_endpoint" and path.endswith("palfleet"))
+                    or (
+                        key == "endpoint"
+                        and path.endswith("layers.llm")
+                        and value in source_endpoints
+                    )
+                ) and value not in endpoints:
                     problems.append(
                         f"{child}: LLM endpoint {value!r} is not bound in stack {stack} -- fix: "
                         f"add bindings.llm_endpoints.{value} (base_url, api_key) to {file}"

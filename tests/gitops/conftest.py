@@ -61,8 +61,9 @@ pals:
     system_prompt: Tell short stories.
     layers:
       llm:
-        endpoint: story-llm
         model: gpt-4o
+    palfleet:
+      llm_endpoint: story-llm
 
 tools:
   log_mood:
