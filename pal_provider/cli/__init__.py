@@ -76,7 +76,8 @@ def _cancelled(_signum: int, _frame: object) -> None:
     """Ctrl-C: stop now, even while worker threads wait on slow requests (they would hold the
     interpreter's exit for as long as the request takes). Nothing palfleet writes is left
     half done: files are written whole, and `up` runs in its own process, which handles its
-    Ctrl-C itself."""
+    Ctrl-C itself. A command that owns a child process (`demo`) puts the default handler back,
+    so that Ctrl-C unwinds through its clean-up."""
     sys.stdout.flush()
     sys.stderr.write("palfleet: cancelled\n")
     sys.stderr.flush()

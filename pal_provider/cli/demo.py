@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,8 @@ def demo(
     port: int = typer.Option(0, help="Emulator port (0 picks a free one)."),
 ) -> None:
     """Start the local emulator and reconcile the dev stack against it."""
+    # Ctrl-C must unwind (stopping the emulator this command started), not exit at once.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     process = companion("pal_emulator.process")
 
     project = project.resolve()
