@@ -78,17 +78,18 @@ class LlmCheck:
 
 @dataclass(frozen=True)
 class LlmRequest:
-    """What Tavus would send to one PAL's custom LLM (secret values in place)."""
+    """What Tavus would send to one PAL's custom LLM (secret values in place; ``repr`` leaves
+    them out)."""
 
     pal: str
     base_url: str
-    api_key: str
+    api_key: str = field(repr=False)
     model: str
-    headers: dict[str, str]
-    default_query: dict[str, Any]
-    extra_body: dict[str, Any]
-    messages: list[dict[str, str]]
-    tools: list[dict[str, Any]]
+    headers: dict[str, str] = field(repr=False)
+    default_query: dict[str, Any] = field(repr=False)
+    extra_body: dict[str, Any] = field(repr=False)
+    messages: list[dict[str, str]] = field(repr=False)
+    tools: list[dict[str, Any]] = field(repr=False)
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
