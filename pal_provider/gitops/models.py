@@ -17,10 +17,9 @@ from typing import Any
 
 from pal_provider.declaration import catalog, discover_stacks, load_stack, resolve_fleet
 from pal_provider.declaration.loader import fleet_path
+from pal_provider.declaration.pal_rules import PROMPT_CHARS_PER_TOKEN, PROMPT_TOKENS_ADVISED
 from pal_provider.gitops.yamlio import load_text
 
-PROMPT_CHARS_PER_TOKEN = 4
-PROMPT_TOKENS_ADVISED = 5_000
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 
 

@@ -48,8 +48,15 @@ from pal_provider.declaration import load_stack
 
 from .export import validate_text
 from .formats import check_format, document, error_document
-from .plan import CommandOutput
-from .session import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, CommandError, base_url_for
+from .plan import CommandOutput, PlanOptions, compare_stack
+from .session import (
+    EXIT_CHANGES,
+    EXIT_ERROR,
+    EXIT_OK,
+    CommandError,
+    base_url_for,
+    load_declared,
+)
 from .yamlio import dump_text, load_text, to_plain
 
 RECORD_NAME: Final = ".promoted.json"
@@ -541,9 +548,6 @@ def verify_source(options: PromoteOptions, promotion: Promotion) -> Verification
     :class:`CommandError` naming every promoted PAL or tool that never ran or has drifted."""
     if not options.verify:
         return Verification(False, options.source)
-    from .plan import PlanOptions, compare_stack
-    from .session import load_declared
-
     declared = load_declared(options.source, options.root).fleet
     pals = sorted(name for name in promotion.pals if name in declared.pals)
     tools = sorted({tool for name in pals for tool in declared.pals[name].tool_names})

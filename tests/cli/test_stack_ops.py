@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pal_emulator.testing import free_port
 
 from tests.conftest import REPO_ROOT
 
@@ -26,12 +26,6 @@ pals:
     face: host
     system_prompt: Greet people warmly.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def palfleet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,3 +76,10 @@ def start_emulator_process() -> Iterator[StartEmulator]:
     finally:
         for process in started:
             process.stop()
+
+
+def free_port() -> int:
+    """A port nothing listens on at the moment (127.0.0.1), for servers a test starts."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

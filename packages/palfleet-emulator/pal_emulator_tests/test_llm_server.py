@@ -4,18 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 
 import httpx
 from pal_emulator.llm_server import LlmServerSettings, running_llm_server
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from pal_emulator.testing import free_port
 
 
 def test_the_command_serves_an_event_stream_and_takes_its_key_from_the_environment() -> None:
