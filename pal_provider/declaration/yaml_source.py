@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import _libyaml_compose
 from .findings import PathPart
 
 _PATH_TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
@@ -174,11 +175,13 @@ def read_yaml(text: str) -> YamlSource:
     limit = sys.getrecursionlimit()
     try:
         sys.setrecursionlimit(max(limit, _RECURSION_FOR_PARSING))
-        # pure: with ruamel.yaml.clib installed, "safe" would parse with libyaml (YAML 1.1),
-        # which refuses plain scalars YAML 1.2 allows (`{url: http://host:9/v2}`).
+        # pure: with ruamel.yaml.clib installed, "safe" would resolve scalars by YAML 1.1 rules
+        # (`off` a boolean); the libyaml fast path resolves them by ruamel's 1.2 rules instead.
         loader = YAML(typ="safe", pure=True)
         loader.allow_duplicate_keys = True
-        root = loader.compose(text)
+        composed, root = _libyaml_compose.compose(text)
+        if not composed:
+            root = loader.compose(text)
         if root is not None:
             # Index first: constructing flattens `<<` merges into the nodes.
             _index(root, (), source, _Visits())
