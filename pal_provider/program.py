@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 
 from pal_provider.core.masking import secret_refs
-from pal_provider.declaration import ResolvedFleet, load_stack, resolve_fleet
+from pal_provider.declaration import ResolvedFleet, load_stack
 from pal_provider.declaration.migration import MigrationPlan, plan_migration
 from pal_provider.provider import PalResource, ToolResource, split_config_key
 
@@ -35,7 +35,7 @@ def load(stack: str, root: Path) -> ResolvedFleet:
             f"the fleet declaration of stack {stack!r} is invalid "
             f"(run `palfleet validate --stack {stack}`):\n{lines}"
         )
-    return resolve_fleet(result.fleet, stack)
+    return result.resolved_fleet()
 
 
 def secret_inputs(bodies: dict[str, dict[str, Any]], stack: str) -> dict[str, dict[str, Any]]:

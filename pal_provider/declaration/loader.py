@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from . import catalog
 from .findings import Finding, errors, join_path, warnings
 from .migration import plan_migration
 from .models import FleetDeclaration
-from .resolve import resolve_fleet
+from .resolve import ResolvedFleet, resolve_fleet
 from .schema_errors import describe_value, validation_findings
 from .validate import validate_fleet
 from .yaml_source import YamlSource, read_yaml, split_path
@@ -27,6 +28,8 @@ class LoadResult:
     stack: str
     fleet: FleetDeclaration | None = None
     findings: list[Finding] = field(default_factory=list)
+    # The resolved fleet, when the rules that need it ran (the inline-tool migration's).
+    resolved: ResolvedFleet | None = None
 
     @property
     def errors(self) -> list[Finding]:
@@ -39,6 +42,12 @@ class LoadResult:
     @property
     def ok(self) -> bool:
         return self.fleet is not None and not self.errors
+
+    def resolved_fleet(self) -> ResolvedFleet:
+        """The resolved fleet of a declaration without errors (resolved once, while loading)."""
+        if self.resolved is None or self.errors:
+            raise ValueError(f"the declaration of stack {self.stack!r} has errors")
+        return self.resolved
 
 
 def fleet_path(name: str, root: Path) -> Path:
@@ -293,7 +302,11 @@ def _use_project_catalog(stack: str, root: Path) -> Finding | None:
     return None
 
 
-def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
+def load_stack(
+    name: str, root: Path = Path("stacks"), *, on_parsed: Callable[[Any], None] | None = None
+) -> LoadResult:
+    """The stack's declaration and every finding. ``on_parsed`` is called with the parsed
+    document before it is validated (``plan`` starts its reads of the account then)."""
     result = LoadResult(stack=name)
     root = Path(root)
     file = fleet_path(name, root)
@@ -308,6 +321,8 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
     result.findings.extend(found)
     if source is None:
         return result
+    if on_parsed is not None:
+        on_parsed(source.data)
     catalog_problem = _use_project_catalog(name, root)
     if catalog_problem is not None:
         result.findings.append(catalog_problem)
@@ -345,7 +360,9 @@ def load_stack(name: str, root: Path = Path("stacks")) -> LoadResult:
         )
     found = validate_fleet(fleet, name)
     if not errors(found):
-        found += _migration_findings(fleet, name)
+        result.resolved = resolve_fleet(fleet, name)
+        # Clashes between inline tools the stack migrates need the resolved fleet.
+        found += plan_migration(result.resolved).findings
     for finding in found:
         line = source.locate(split_path(finding.path))
         result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
@@ -372,9 +389,3 @@ def _without_broken_entries(data: Any, error: ValidationError) -> FleetDeclarati
         return FleetDeclaration.model_validate(trimmed)
     except ValidationError:
         return None
-
-
-def _migration_findings(fleet: FleetDeclaration, stack: str) -> list[Finding]:
-    """Clashes between inline tools the stack migrates (they need the resolved fleet, so
-    they are checked once the rules above pass)."""
-    return plan_migration(resolve_fleet(fleet, stack)).findings

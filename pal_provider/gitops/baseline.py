@@ -17,7 +17,7 @@ from pathlib import Path
 from pal_provider.core import Change, ChangeSet
 from pal_provider.core.jsonvalue import from_pointer
 from pal_provider.core.masking import secret_refs
-from pal_provider.declaration import ResolvedFleet, resolve_fleet
+from pal_provider.declaration import ResolvedFleet
 
 from .compare import FleetComparison
 from .session import CommandError, load_text_stack
@@ -43,7 +43,7 @@ def declaration_at(ref: str, stack: str, root: Path) -> ResolvedFleet | None:
     result, _scratch = load_text_stack(stack, shown.stdout)
     if result.fleet is None or result.errors:
         return None  # an invalid base is no baseline: every reference counts as it is now
-    return resolve_fleet(result.fleet, stack)
+    return result.resolved_fleet()
 
 
 def _changed_refs(before: dict[str, str], after: dict[str, str]) -> list[Change]:

@@ -11,18 +11,21 @@
   fleet's: every user PAL in it is either declared or reported. Exit 0 clean, 2 drift, 1
   error (as for plan).
 
-Requests: ``ceil(PALs/100)`` list pages for PALs, the tools list pages, and one
-``GET /pals/{id}/tools`` per live PAL that is the candidate of a declared PAL and declares,
-migrates or carries tools, run ``concurrency`` at a time.
+Requests: the PAL list's page 1, then its other pages ``concurrency`` at a time (page 1 gives
+``total_count``), and the tools list beside them; attachments come from each listed PAL's
+``tool_ids``, with one ``GET /pals/{id}/tools`` only for a PAL whose ``tool_ids`` name a tool
+the list does not hold. The reads start once the file parses, while it is validated; nothing
+is compared, and the reads are dropped, when the declaration has errors.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pal_provider.api import PalApiError
+from pal_provider.api import PalApiError, PalClient
 
 from .baseline import declaration_at, with_secret_reference_changes
 from .compare import FleetComparison, attachment_reads, compare_fleet
@@ -45,7 +48,9 @@ from .session import (
     account_error,
     api_key_from_env,
     base_url_for,
+    configured_base_url,
     connect,
+    declared_base_url,
     load_declared,
     scrub,
 )
@@ -88,9 +93,21 @@ class Compared:
     base_url: str
 
 
+Live = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
+
+
+def _read_live(client: PalClient, concurrency: int, progress: Progress) -> Live:
+    """The account's PALs and tools: the tools list beside the PAL pages."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        tools_read = pool.submit(read_tools, client)
+        pals = read_pals(client, progress, concurrency)
+        return pals, tools_read.result()
+
+
 def compare_stack(options: PlanOptions) -> Compared:
     """The comparison of a stack's declaration with its live account; raises
-    :class:`CommandError` (a broken declaration or an unknown ``--pal``: before any request)."""
+    :class:`CommandError` (a broken declaration, an unknown ``--pal``, an address the key must
+    not go to: nothing is compared, and nothing is ever written)."""
     if options.fmt not in FORMATS:
         raise CommandError(f"--format must be one of {', '.join(FORMATS)} (got {options.fmt!r})")
     try:
@@ -98,35 +115,58 @@ def compare_stack(options: PlanOptions) -> Compared:
     except ValueError as exc:
         raise CommandError(str(exc)) from None
     api_key = api_key_from_env(options.api_key_env)
-    # The declaration is validated before anything is sent: a broken declaration, or a base
-    # URL the key must not go to, stops here with no request made.
-    loaded = load_declared(options.stack, options.root)
-    unknown = [name for name in options.pals if name not in loaded.fleet.pals]
-    if unknown:
-        raise CommandError(
-            f"--pal {', '.join(unknown)}: no such PAL in stack {options.stack!r} -- fix: use a "
-            f"logical name from pals: ({', '.join(sorted(loaded.fleet.pals))})"
-        )
-    baseline = declaration_at(options.base, options.stack, options.root) if options.base else None
-    url = base_url_for(options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url)
-    client = connect(url, api_key)
     progress = Progress(options.progress)
-    try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            tools_read = pool.submit(read_tools, client)
-            pals = read_pals(client, progress, concurrency)
-            tools = tools_read.result()
-        wanted = attachment_reads(loaded.fleet)
-        attached = read_attached(
-            client,
-            [pal_id for pal_id, pal in pals.items() if wanted(pal)],
-            concurrency=concurrency,
-            progress=progress,
-            pals=pals,
-            tools=tools,
+    early: list[tuple[PalClient, Future[Live]]] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:
+
+        def begin_reading(document: Any) -> None:
+            # The account is read (GETs only) while the parsed file is validated, which takes
+            # as long as the reads; a declaration with errors is reported and the reads dropped.
+            declared = document.get("pals") if isinstance(document, dict) else None
+            if not set(options.pals) <= set(declared if isinstance(declared, dict) else ()):
+                return  # an unknown --pal: reported below, before any request
+            url = (
+                options.api_base_url
+                or configured_base_url(options.stack, options.root)
+                or declared_base_url(document)
+            )
+            try:
+                client = connect(url, api_key) if url else None
+            except CommandError:
+                return  # reported below, once the declaration is known to be valid
+            if client is not None:
+                early.append((client, pool.submit(_read_live, client, concurrency, progress)))
+
+        loaded = load_declared(options.stack, options.root, on_parsed=begin_reading)
+        unknown = [name for name in options.pals if name not in loaded.fleet.pals]
+        if unknown:
+            raise CommandError(
+                f"--pal {', '.join(unknown)}: no such PAL in stack {options.stack!r} -- fix: use a "
+                f"logical name from pals: ({', '.join(sorted(loaded.fleet.pals))})"
+            )
+        baseline = (
+            declaration_at(options.base, options.stack, options.root) if options.base else None
         )
-    except PalApiError as exc:
-        raise account_error(exc, client.base_url, options.stack) from None
+        url = base_url_for(
+            options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url
+        )
+        client = connect(url, api_key)
+        reading = next((read for c, read in early if c.base_url == client.base_url), None)
+        if reading is not None:
+            client = next(c for c, read in early if read is reading)
+        try:
+            pals, tools = reading.result() if reading else _read_live(client, concurrency, progress)
+            wanted = attachment_reads(loaded.fleet)
+            attached = read_attached(
+                client,
+                [pal_id for pal_id, pal in pals.items() if wanted(pal)],
+                concurrency=concurrency,
+                progress=progress,
+                pals=pals,
+                tools=tools,
+            )
+        except PalApiError as exc:
+            raise account_error(exc, client.base_url, options.stack) from None
     live = LiveAccount(pals=pals, tools=tools, attached=attached)
     comparison = compare_fleet(loaded.fleet, live)
     comparison = with_secret_reference_changes(comparison, baseline, loaded.fleet)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -17,7 +18,6 @@ from pal_provider.declaration import (
     ResolvedFleet,
     catalog,
     load_stack,
-    resolve_fleet,
 )
 from pal_provider.declaration.yaml_source import read_yaml
 
@@ -48,9 +48,11 @@ class LoadedStack:
     warnings: list[str]
 
 
-def load_declared(stack: str, root: Path) -> LoadedStack:
+def load_declared(
+    stack: str, root: Path, *, on_parsed: Callable[[Any], None] | None = None
+) -> LoadedStack:
     """The validated, resolved declaration; invalid input raises with every finding."""
-    result = load_stack(stack, root)
+    result = load_stack(stack, root, on_parsed=on_parsed)
     if result.fleet is None or result.errors:
         raise CommandError(
             f"the fleet declaration of stack {stack!r} is invalid "
@@ -59,7 +61,7 @@ def load_declared(stack: str, root: Path) -> LoadedStack:
         )
     return LoadedStack(
         declaration=result.fleet,
-        fleet=resolve_fleet(result.fleet, stack),
+        fleet=result.resolved_fleet(),
         warnings=[finding.render() for finding in result.warnings],
     )
 
@@ -83,6 +85,13 @@ def configured_base_url(stack: str, root: Path) -> str | None:
     config = data.get("config") if isinstance(data, dict) else None
     value = config.get(BASE_URL_CONFIG_KEY) if isinstance(config, dict) else None
     return value if isinstance(value, str) and value else None
+
+
+def declared_base_url(document: Any) -> str | None:
+    """``bindings.api_base_url`` of a parsed, not yet validated, declaration, when it is a string."""
+    bindings = document.get("bindings") if isinstance(document, dict) else None
+    url = bindings.get("api_base_url") if isinstance(bindings, dict) else None
+    return url if isinstance(url, str) else None
 
 
 def base_url_for(stack: str, root: Path, binding: str | None, override: str | None) -> str:

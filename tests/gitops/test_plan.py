@@ -204,14 +204,19 @@ def test_errors_exit_1_with_a_clear_message(
 def test_nothing_is_sent_before_the_declaration_and_the_url_pass(
     palfleet: Invoke, stack_root: Path, emulator: Any
 ) -> None:
-    """Neither an invalid declaration nor a base URL the key must not go to (plain http to a
-    host that is not loopback) lets a request out; every command says why."""
+    """An invalid declaration writes nothing and compares nothing (the account may be read
+    while it is validated), and a base URL the key must not go to (plain http to a host that is
+    not loopback) lets no request out; every command says why."""
     write_stack(
         stack_root, "bad", "version: 1\nbindings:\n  api_base_url: nope\npals:\n  x: {modle: 1}\n"
     )
     emulator.control.clear_requests()
     for mode in ("plan", "drift"):
-        assert palfleet(mode, "--stack", "bad").exit_code == 1
+        result = palfleet(mode, "--stack", "bad")
+        assert result.exit_code == 1
+        assert "modle" in result.stderr and "Plan" not in result.stdout
+    assert {e.method for e in emulator.control.requests().entries} <= {"GET"}
+    emulator.control.clear_requests()
     remote = "http://tavus.example.com/v2"
     commands: list[tuple[str, ...]] = [("plan",), ("drift",), ("export",), ("tools", "audit")]
     for command in commands:
