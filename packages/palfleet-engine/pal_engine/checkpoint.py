@@ -157,7 +157,9 @@ class Checkpoint:
         self._fernet: Fernet | None = None
         # A resource's stored form by identity (states are frozen): an unchanged resource is
         # not encrypted again at every write of a large stack.
-        self._written: dict[int, tuple[ResourceState, dict[str, Any]]] = {}
+        # Each resource's stored form as JSON text, by identity: an unchanged resource is
+        # neither encrypted nor encoded again when the file is rewritten.
+        self._written: dict[int, tuple[ResourceState, str]] = {}
 
     # encryption ------------------------------------------------------------------------------
 
@@ -265,13 +267,13 @@ class Checkpoint:
             secret_outputs=secret_outputs,
         )
 
-    def _write_resource(self, fernet: Fernet, resource: ResourceState) -> dict[str, Any]:
+    def _write_resource(self, fernet: Fernet, resource: ResourceState) -> str:
         cached = self._written.get(id(resource))
         if cached is not None and cached[0] is resource:
             return cached[1]
-        raw = self._stored_form(fernet, resource)
-        self._written[id(resource)] = (resource, raw)
-        return raw
+        text = _compact(self._stored_form(fernet, resource))
+        self._written[id(resource)] = (resource, text)
+        return text
 
     def _stored_form(self, fernet: Fernet, resource: ResourceState) -> dict[str, Any]:
         raw = resource.model_dump(
@@ -289,31 +291,43 @@ class Checkpoint:
             self._written.clear()
         fernet = self._cipher(salt)
         resources = [self._write_resource(fernet, resource) for resource in snapshot.resources]
-        live = {id(resource) for resource in snapshot.resources}
-        self._written = {key: entry for key, entry in self._written.items() if key in live}
-        document = {
-            "version": CHECKPOINT_VERSION,
-            "kind": "palfleet-engine-checkpoint",
-            "project": snapshot.project,
-            "stack": snapshot.stack,
-            "encryption": {
-                "cipher": "fernet",
-                "kdf": {"name": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P},
-                "salt": base64.b64encode(salt).decode(),
-                "verifier": fernet.encrypt(_VERIFIER_PLAINTEXT).decode(),
-            },
-            "resources": resources,
-            "outputs": self._encrypt_paths(fernet, snapshot.outputs, snapshot.secret_outputs),
-            "pending_operations": [
-                {"type": op.type, "resource": self._write_resource(fernet, op.resource)}
-                for op in snapshot.pending_operations
-            ],
-            "provider": (
-                self._write_resource(fernet, snapshot.provider) if snapshot.provider else None
-            ),
+        pending = [
+            _object_text(
+                [
+                    ("type", _compact(op.type)),
+                    ("resource", self._write_resource(fernet, op.resource)),
+                ]
+            )
+            for op in snapshot.pending_operations
+        ]
+        provider = self._write_resource(fernet, snapshot.provider) if snapshot.provider else "null"
+        live = {
+            id(r)
+            for r in (*snapshot.resources, *(op.resource for op in snapshot.pending_operations))
         }
-        # Compact: the file is rewritten at every step, so size is time.
-        self._write_atomically(json.dumps(document, separators=(",", ":")) + "\n")
+        self._written = {key: entry for key, entry in self._written.items() if key in live}
+        encryption = {
+            "cipher": "fernet",
+            "kdf": {"name": "scrypt", "n": _SCRYPT_N, "r": _SCRYPT_R, "p": _SCRYPT_P},
+            "salt": base64.b64encode(salt).decode(),
+            "verifier": fernet.encrypt(_VERIFIER_PLAINTEXT).decode(),
+        }
+        outputs = self._encrypt_paths(fernet, snapshot.outputs, snapshot.secret_outputs)
+        # Compact, and spliced from the cached texts: the file is rewritten at every step.
+        document = _object_text(
+            [
+                ("version", _compact(CHECKPOINT_VERSION)),
+                ("kind", _compact("palfleet-engine-checkpoint")),
+                ("project", _compact(snapshot.project)),
+                ("stack", _compact(snapshot.stack)),
+                ("encryption", _compact(encryption)),
+                ("resources", "[" + ",".join(resources) + "]"),
+                ("outputs", _compact(outputs)),
+                ("pending_operations", "[" + ",".join(pending) + "]"),
+                ("provider", provider),
+            ]
+        )
+        self._write_atomically(document + "\n")
 
     def _write_atomically(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -329,3 +343,12 @@ class Checkpoint:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _object_text(members: list[tuple[str, str]]) -> str:
+    """A JSON object from its members' names and already encoded values."""
+    return "{" + ",".join(f"{_compact(name)}:{text}" for name, text in members) + "}"

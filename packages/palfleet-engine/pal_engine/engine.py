@@ -258,6 +258,7 @@ class Engine:
                 engine=diagnostics,
                 redact=redactor,
                 on_interrupt=deployment.cancel,
+                parallel=options.parallelism,
             )
             if program_error is not None:
                 errors.append(program_error)

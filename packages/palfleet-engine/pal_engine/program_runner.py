@@ -22,6 +22,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pulumi
@@ -73,6 +74,7 @@ def run_program(
     engine: DiagnosticsEngine,
     redact: Callable[[str], str],
     on_interrupt: Callable[[], None] = lambda: None,
+    parallel: int = 4,
 ) -> str | None:
     """Run the project's program to completion; the program's error (redacted) or ``None``.
 
@@ -84,6 +86,11 @@ def run_program(
 
     def body() -> None:
         loop = asyncio.new_event_loop()
+        # The language host's executor: `parallel` x 4 threads carry the program's
+        # RegisterResource calls (sdk/python/cmd/pulumi-language-python-exec,
+        # _set_default_executor); asyncio's own default is only min(32, cores + 4).
+        executor = ThreadPoolExecutor(max_workers=max(parallel, 1) * 4)
+        loop.set_default_executor(executor)
         try:
             asyncio.set_event_loop(loop)
             settings = runtime_settings.Settings(
@@ -92,6 +99,7 @@ def run_program(
                 monitor=monitor,
                 engine=engine,
                 dry_run=preview,
+                parallel=parallel,
                 organization="organization",
                 root_directory=str(project.directory),
             )
