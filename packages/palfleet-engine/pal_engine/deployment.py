@@ -96,21 +96,17 @@ class _StepFailed(Exception):
 class GroupCommit:
     """Durable writes shared by concurrent callers (a database's group commit).
 
-    ``commit(v)`` returns once the state as of change ``v`` or newer is on disk. A caller that
-    finds no write in progress takes the newest state (``current()``: its version and snapshot)
-    and writes it; the others wait, and one write then covers all of their changes. The
-    checkpoint is still durable before every provider call that needs it (a pending
-    operation), but parallel steps cost neither one whole-state write each nor one snapshot
-    each.
+    ``commit(v, snapshot)`` returns once a snapshot at least as new as change ``v`` is on
+    disk. A caller that finds no write in progress writes the newest snapshot handed in; the
+    others wait, and one write then covers all of their changes. The checkpoint is still
+    durable before every provider call that needs it (a pending operation), but parallel
+    steps no longer cost one whole-state write each.
     """
 
-    def __init__(
-        self, save: Callable[[Snapshot], None], current: Callable[[], tuple[int, Snapshot]]
-    ) -> None:
+    def __init__(self, save: Callable[[Snapshot], None]) -> None:
         self._save = save
-        self._current = current
         self._condition = threading.Condition()
-        self._requested = 0
+        self._newest: tuple[int, Snapshot | None] = (0, None)
         self._written = 0
         self._writing = False
         self.writes = 0
@@ -119,19 +115,21 @@ class GroupCommit:
     def requested(self) -> int:
         """The newest change handed in."""
         with self._condition:
-            return self._requested
+            return self._newest[0]
 
-    def commit(self, version: int) -> None:
+    def commit(self, version: int, snapshot: Snapshot) -> None:
         with self._condition:
-            self._requested = max(self._requested, version)
+            if version > self._newest[0]:
+                self._newest = (version, snapshot)
             while self._written < version:
                 if self._writing:
                     self._condition.wait()
                     continue
                 self._writing = True
+                target, newest = self._newest
+                assert newest is not None
                 self._condition.release()
                 try:
-                    target, newest = self._current()
                     self._save(newest)
                 finally:
                     self._condition.acquire()
@@ -238,9 +236,7 @@ class Deployment:
         self.cancelled = False
         self.not_started = 0
         self._checkpoint = checkpoint
-        self._commits = GroupCommit(
-            checkpoint.save if checkpoint else lambda _snapshot: None, self._versioned_snapshot
-        )
+        self._commits = GroupCommit(checkpoint.save if checkpoint else lambda _snapshot: None)
         self._version = 0
         self._host = host
         self._redact = redactor
@@ -312,12 +308,8 @@ class Deployment:
             return
         with self._lock:
             self._version += 1
-            version = self._version
-        self._commits.commit(version)
-
-    def _versioned_snapshot(self) -> tuple[int, Snapshot]:
-        with self._lock:
-            return self._version, self.snapshot()
+            version, snapshot = self._version, self.snapshot()
+        self._commits.commit(version, snapshot)
 
     @property
     def writes_count(self) -> int:

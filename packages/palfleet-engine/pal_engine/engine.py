@@ -11,6 +11,8 @@ stand-in, not the Pulumi CLI.
 
 from __future__ import annotations
 
+import gc
+
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -140,8 +142,8 @@ class Engine:
                     return refreshed
             if not skip_preview:
                 preview = self._run_program("preview", run_options)
-                earlier.append(preview)
                 if not preview.ok:
+                    earlier.append(preview)
                     return RunResult(
                         operation="up",
                         project=self.project.name,
@@ -152,6 +154,11 @@ class Engine:
                         outputs=preview.outputs,
                         secret_outputs=preview.secret_outputs,
                     )
+                # The preview's steps are kept for the report; its copy of the previous state
+                # is not (the update loads its own), nor the program objects it leaves behind.
+                earlier.append(preview.model_copy(update={"resources": {}}))
+                del preview
+                gc.collect()
             result = self._run_program("up", run_options)
             return result.model_copy(update={"preceded_by": earlier})
 
