@@ -12,7 +12,6 @@ stand-in, not the Pulumi CLI.
 from __future__ import annotations
 
 import gc
-
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
