@@ -20,8 +20,12 @@ Decisions where the contract leaves room
   ``persona_type``), ``owner_id``, ``created_at``, ``updated_at`` and, when a
   conferencing username is set, ``conferencing_email``.
 * Server-owned fields cannot be written: on create they answer 400; a PATCH whose
-  result changes any of them answers 400 ``{"error": "<field> is set by the server
-  and cannot be patched"}`` (a ``test`` op on them is fine).
+  result changes ``pal_id`` or ``conferencing_email`` answers 400 ``{"error": "<field> is
+  set by the server and cannot be patched"}`` (a ``test`` op on them is fine). The
+  server-owned fields of the official client's schema (``uuid``, ``owner_id``,
+  ``created_at``, ``updated_at``, ``session_id``, ``is_draft``, ``source_template_id``,
+  ``registration_id``, ``pal_settings_id``, ``pal_type``, ``pal_url``, ``test_url``,
+  ``deploy_url``) are accepted on PATCH and ignored (revision 2).
 * ``tool_ids`` may be patched like any field: the attachments follow (same rules
   as ``POST /pals/{id}/tools``: existing registry tools, at most 50, never ``end_call``).
 * Unknown top-level fields, unknown layers and unknown fields inside a layer are
@@ -31,15 +35,26 @@ Decisions where the contract leaves room
   gets ``model`` = the catalog default (``catalog.json``) when there is no
   ``base_url``, and ``speculative_inference: true`` when omitted;
   conversational flow, once any field is set, gets ``turn_detection_model``
-  ``sparrow-1``, ``turn_taking_patience`` ``medium``, ``pal_interruptibility``
+  ``sparrow-1``, ``turn_taking_patience`` ``medium``, ``face_interruptibility``
   ``medium``; ``layers.tts.pronunciation_dictionary_id`` makes the server write
   ``voice_settings.pronunciation_dict_ids`` (cartesia, the default engine),
   ``pronunciation_dictionary_locators`` (elevenlabs) or ``custom_lexicon_ids``
   (azure), recomputed on every write.
-* ``default_face_id`` must name a known face (the seeded stock faces
-  ``rf4703150052``, ``r92debe21318``, ``rca8a38779a8``, or faces added through
-  ``/_emulator/seed``); it is required on ``POST /pals`` only, and a PATCH on
-  ``/pals`` may not remove it once set.
+* ``default_face_id``, when given, must name a known face (the stock faces of
+  ``seed_data.py``, which include the ids of Tavus's own examples, or faces added through
+  ``/_emulator/seed``). Revision 2: a PAL may have no face; ``layers.conferencing`` and a
+  conversation without ``face_id`` need one.
+* ``document_ids``, ``guardrail_ids`` and ``objectives_id`` must name records of this
+  account: 400 ``{"error": "<field>: Invalid <kind>_id <id>"}`` otherwise (a promotion that
+  copied another environment's ids is refused).
+* Guardrails (``g`` + 11 hex), objective sets (``o`` + 11 hex) and conversations (``c`` +
+  11 hex) live in ``account_records.py``; guardrail and objective PATCHes are JSON Patch,
+  answered 200 with the document, 304 when nothing changed, 422 for a bad patch or a failed
+  ``test``, 400 when the result breaks a rule. Knowledge-base documents (``d`` + 11 hex)
+  exist only through ``/_emulator/seed`` (``documents``).
+* Outside the contract, ``GET /voices``, ``/skills``, ``/pronunciation-dictionaries`` answer
+  empty lists and ``GET /pals/{id}/skills`` ``{"data": {}}``: ``tavus pal options`` reads
+  them.
 * Secrets: ``layers.llm.api_key``, ``layers.tts.api_key`` and tool auth secrets
   (``token``, ``password``, ``value``, ``secret``, ``client_secret``) are stored and
   echoed as ``********``. A JSON Patch that leaves or writes ``********`` in an LLM/TTS

@@ -1,4 +1,5 @@
-"""The public API under ``/v2``: PALs (and their legacy ``/personas`` alias) and tools."""
+"""The public API under ``/v2``: PALs (and their legacy ``/personas`` alias), tools, faces, and
+(account_routes.py) guardrails, objective sets, documents and conversations."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from . import faces
+from .account_routes import add_account_routes
 from .errors import ApiError, bad_request, invalid_patch
 from .json_body import NotJson, parse_json_body, read_body
 from .openapi_shapes import ATTACH_BODY, JSON_PATCH_BODY, PAL_BODY, TOOL_BODY, body
@@ -43,6 +45,8 @@ def _json(data: Any) -> JSONResponse:
 
 def build_api_router() -> APIRouter:
     router = APIRouter(prefix="/v2", dependencies=[Depends(_check_key)])
+    # First: /pals/{pal_id}/skills must win over the PAL routes' catch-all for malformed ids.
+    add_account_routes(router, _json_body)
     for collection, legacy in (("pals", False), ("personas", True)):
         _add_pal_routes(router, collection, legacy)
     _add_tool_routes(router)

@@ -99,13 +99,16 @@ class EmulatorControl:
         tools: list[dict[str, Any]] | None = None,
         faces: list[dict[str, Any]] | None = None,
         *,
+        documents: list[dict[str, Any]] | None = None,
         validate: bool = True,
     ) -> dict[str, list[str]]:
-        """Bulk insert; returns ``{"pals": [ids], "tools": [ids], "faces": [ids]}``."""
+        """Bulk insert; returns ``{"pals": [ids], "tools": [ids], "faces": [ids],
+        "documents": [ids]}``. Documents are seeded before the PALs that refer to them."""
         body = {
             "pals": pals or [],
             "tools": tools or [],
             "faces": faces or [],
+            "documents": documents or [],
             "validate": validate,
         }
         result: dict[str, list[str]] = self._call("POST", "/seed", body)

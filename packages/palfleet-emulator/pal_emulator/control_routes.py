@@ -27,6 +27,7 @@ class SeedRequest(BaseModel):
     pals: list[Any] = Field(default_factory=list)
     tools: list[Any] = Field(default_factory=list)
     faces: list[Any] = Field(default_factory=list)
+    documents: list[Any] = Field(default_factory=list)
     validate_documents: bool = Field(True, alias="validate")
 
 
@@ -84,7 +85,11 @@ def build_control_router() -> APIRouter:
     async def seed(request: Request) -> dict[str, list[str]]:
         spec: SeedRequest = _parse(SeedRequest, await _body(request))
         return service(request).seed(
-            pals=spec.pals, tools=spec.tools, faces=spec.faces, validate=spec.validate_documents
+            pals=spec.pals,
+            tools=spec.tools,
+            faces=spec.faces,
+            documents=spec.documents,
+            validate=spec.validate_documents,
         )
 
     @router.get("/faces")

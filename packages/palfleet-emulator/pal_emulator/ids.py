@@ -39,6 +39,16 @@ def tool_id_for(counter: int) -> str:
     return "t" + "".join(reversed(digits))
 
 
+def hex_id_for(prefix: str, counter: int) -> str:
+    """``prefix`` + 11 hex (guardrails ``g``, objective sets ``o``, conversations ``c``,
+    documents ``d``: the contract's DECISIONs)."""
+    return prefix + format((counter * _HEX_MULTIPLIER + ord(prefix)) % _HEX_SPACE, "011x")
+
+
+def hex_id_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^{prefix}[0-9a-f]{{11}}$")
+
+
 def now_timestamp() -> str:
     """``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

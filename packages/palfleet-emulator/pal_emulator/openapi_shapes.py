@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .pal_rules import LAYER_FIELDS
+
 _STRINGS = {"type": "array", "items": {"type": "string"}}
 
 PAL_BODY: dict[str, Any] = {
@@ -23,14 +25,7 @@ PAL_BODY: dict[str, Any] = {
         "is_template": {"type": "boolean"},
         "layers": {
             "type": "object",
-            "properties": {
-                "llm": {"type": "object"},
-                "tts": {"type": "object"},
-                "stt": {"type": "object"},
-                "perception": {"type": "object"},
-                "conversational_flow": {"type": "object"},
-                "conferencing": {"type": "object"},
-            },
+            "properties": {name: {"type": "object"} for name in LAYER_FIELDS},
         },
     },
 }

@@ -18,6 +18,25 @@ from .errors import InvalidDocument
 
 MASK = "********"
 SERVER_OWNED = ("pal_id", "pal_type", "owner_id", "created_at", "updated_at", "conferencing_email")
+# Server-owned fields the official client's PAL schema carries: a PATCH that writes them is
+# accepted and changes nothing (contract §2.1, revision 2).
+PATCH_NO_OPS = frozenset(
+    {
+        "uuid",
+        "owner_id",
+        "created_at",
+        "updated_at",
+        "session_id",
+        "is_draft",
+        "source_template_id",
+        "registration_id",
+        "pal_settings_id",
+        "pal_type",
+        "pal_url",
+        "test_url",
+        "deploy_url",
+    }
+)
 PIPELINE_MODES = ("full", "echo", "speech-to-speech")
 USERNAME = re.compile(r"^[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?$")
 CONFERENCING_DOMAIN = "tavusinvite.com"
@@ -35,6 +54,11 @@ _BOOL = "boolean"
 _STRS = "array of strings"
 _OBJ = "object"
 _ARR = "array"
+_NUM = "number"
+_INT = "integer"
+_FLAG = "string, boolean or object"
+# A layer whose keys are open: any child key, any JSON value (contract §3.7).
+OPEN = None
 
 TOP_LEVEL_FIELDS: dict[str, str] = {
     "pal_name": _STR,
@@ -55,7 +79,7 @@ TOP_LEVEL_FIELDS: dict[str, str] = {
     "layers": _OBJ,
 }
 
-LAYER_FIELDS: dict[str, dict[str, str]] = {
+LAYER_FIELDS: dict[str, dict[str, str] | None] = {
     "llm": {
         "model": _STR,
         "base_url": _STR,
@@ -67,6 +91,9 @@ LAYER_FIELDS: dict[str, dict[str, str]] = {
         "tools": _ARR,
         "disable_vision": _BOOL,
         "enable_llm_proxy": _BOOL,
+        "is_custom": _BOOL,
+        "model_name": _STR,
+        "endpoint": _STR,
     },
     "tts": {
         "tts_engine": _STR,
@@ -77,6 +104,7 @@ LAYER_FIELDS: dict[str, dict[str, str]] = {
         "tts_emotion_control": _BOOL,
         "voice_settings": _OBJ,
         "pronunciation_dictionary_id": _STR,
+        "playht_user_id": _STR,
     },
     "stt": {
         "stt_engine": _STR,
@@ -90,6 +118,8 @@ LAYER_FIELDS: dict[str, dict[str, str]] = {
         "visual_awareness_queries": _STRS,
         "audio_awareness_queries": _STRS,
         "perception_analysis_queries": _STRS,
+        "ambient_awareness_queries": _STRS,
+        "tool_prompt": _STR,
         "visual_tool_prompt": _STR,
         "visual_tools": _ARR,
         "audio_tool_prompt": _STR,
@@ -100,11 +130,31 @@ LAYER_FIELDS: dict[str, dict[str, str]] = {
     "conversational_flow": {
         "turn_detection_model": _STR,
         "turn_taking_patience": _STR,
-        "pal_interruptibility": _STR,
+        "face_interruptibility": _STR,
+        "turn_commitment": _STR,
+        "active_listening": _STR,
         "voice_isolation": _STR,
-        "idle_engagement": "boolean or object",
+        "noise_cancellation": _STR,
+        "wake_phrase": _STR,
+        "sleep_phrase": _STR,
+        "idle_engagement": _FLAG,
     },
-    "conferencing": {"username": _STR, "allowlist": _STRS},
+    "conferencing": {"username": _STR, "allowlist": _STRS, "whitelabel": _BOOL},
+    "sts": OPEN,
+    "transport": OPEN,
+    "capabilities": {
+        "mcp_enabled": _BOOL,
+        "search_enabled": _BOOL,
+        "activity_log_enabled": _BOOL,
+        "search_results_prompt_injection_prevention_enabled": _BOOL,
+    },
+    "knowledge_base": {
+        "rag_score_threshold": _NUM,
+        "rag_n_chunks": _INT,
+        "rag_surrounding_chunk_radius": _INT,
+        "enable_rag_observability_app_messages": _BOOL,
+        "use_procedure_goalchain": _BOOL,
+    },
 }
 
 
@@ -115,7 +165,9 @@ def _check_type(field: str, value: Any, kind: str) -> None:
         _OBJ: isinstance(value, dict),
         _ARR: isinstance(value, list),
         _STRS: isinstance(value, list) and all(isinstance(v, str) for v in value),
-        "boolean or object": isinstance(value, (bool, dict)),
+        _NUM: isinstance(value, (int, float)) and not isinstance(value, bool),
+        _INT: isinstance(value, int) and not isinstance(value, bool),
+        _FLAG: isinstance(value, (str, bool, dict)),
     }[kind]
     if not ok:
         raise InvalidDocument(f"{field} must be a {kind}")
@@ -239,7 +291,9 @@ def _normalize_layers(
         if not isinstance(value, dict):
             raise InvalidDocument(f"layers.{name} must be an object")
         layer = _drop_nulls(value)
-        _check_fields(layer, LAYER_FIELDS[name], f"layers.{name}.")
+        fields = LAYER_FIELDS[name]
+        if fields is not OPEN:
+            _check_fields(layer, fields, f"layers.{name}.")
         out[name] = layer
 
     if full_mode:
@@ -269,7 +323,7 @@ def _normalize_layers(
         checks = {
             "turn_detection_model": cat.turn_detection_models,
             "turn_taking_patience": cat.levels,
-            "pal_interruptibility": cat.levels,
+            "face_interruptibility": cat.levels,
             "voice_isolation": cat.voice_isolation,
         }
         for key, allowed in checks.items():
@@ -296,7 +350,6 @@ def _normalize_layers(
 def normalize_pal(
     user_doc: dict[str, Any],
     *,
-    require_face: bool,
     face_exists: Callable[[str], bool],
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
@@ -320,9 +373,9 @@ def normalize_pal(
                 raise InvalidDocument(
                     f"{key} is not allowed when pipeline_mode is {mode}; remove it"
                 )
+    # Revision 2: a PAL may have no face (the official client creates them so); conferencing
+    # and conversations need one.
     face = doc.get("default_face_id")
-    if face is None and require_face:
-        raise InvalidDocument("default_face_id is required; give the id of a face (replica)")
     if face is not None and not face_exists(face):
         raise InvalidDocument(f"default_face_id {face!r} is not a known face")
     if "tool_ids" in doc and len(doc["tool_ids"]) > 50:
@@ -338,6 +391,12 @@ def normalize_pal(
                 f"layers.{layer}.{key} is the masked echo '********', not a secret; send the real value"
             )
     return doc
+
+
+def is_patch_no_op(op: dict[str, Any]) -> bool:
+    """A write to a server-owned field of :data:`PATCH_NO_OPS`: accepted, and ignored."""
+    top = op["path"].split("/")[1] if op["path"].count("/") >= 1 else ""
+    return op["op"] != "test" and top in PATCH_NO_OPS
 
 
 def conferencing_username(doc: dict[str, Any]) -> str | None:

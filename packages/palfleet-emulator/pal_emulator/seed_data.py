@@ -41,6 +41,13 @@ STOCK_PALS: list[dict[str, Any]] = [
         "pipeline_mode": "echo",
         "default_face_id": "rca8a38779a8",
     },
+    # The LiveKit plugin's default PAL (pal-api.md section 7).
+    {
+        "pal_id": "pb87e71797da",
+        "pal_name": "LiveKit Echo",
+        "pipeline_mode": "echo",
+        "default_face_id": "r4067604db72",
+    },
 ]
 
 STOCK_PAL_SERVER_FIELDS: dict[str, Any] = {

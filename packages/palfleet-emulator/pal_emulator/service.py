@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import ids, pal_rules, tool_rules
+from .account_records import DOCUMENT, GUARDRAIL, OBJECTIVES, AccountRecords
 from .errors import ApiError, InvalidDocument, bad_request, invalid_patch
 from .patching import PatchError, format_pointer, parse_pointer, validate_patch
 from .patching import apply_patch as apply_json_patch
@@ -54,6 +55,7 @@ def paging(page: int | None, limit: int | None, default_limit: int = 10) -> tupl
 class EmulatorService:
     def __init__(self, store: Store, *, seed: bool = True) -> None:
         self.store = store
+        self.records = AccountRecords(store)
         self.seed_stock = seed
         if seed and not store.faces():
             self._seed_stock()
@@ -120,13 +122,33 @@ class EmulatorService:
                 f"layers.conferencing.username {username!r} is already taken; choose another"
             )
 
-    def _normalize(self, user_doc: dict[str, Any], require_face: bool) -> dict[str, Any]:
+    def _normalize(self, user_doc: dict[str, Any]) -> dict[str, Any]:
         try:
-            return pal_rules.normalize_pal(
-                user_doc, require_face=require_face, face_exists=self.store.face_exists
-            )
+            doc = pal_rules.normalize_pal(user_doc, face_exists=self.store.face_exists)
         except InvalidDocument as exc:
             raise bad_request(str(exc)) from None
+        self._check_references(doc)
+        return doc
+
+    def _check_references(self, doc: dict[str, Any]) -> None:
+        """Ids of account records a PAL points at must exist in this account (§8, §9): a
+        promotion that copied another environment's ids is refused here."""
+        references = (
+            ("document_ids", DOCUMENT, "document_id"),
+            ("guardrail_ids", GUARDRAIL, "guardrail_id"),
+        )
+        for field, kind, name in references:
+            for record_id in doc.get(field, []):
+                if not self.records.exists(kind, record_id):
+                    raise bad_request(f"{field}: Invalid {name} {record_id}")
+        objectives = doc.get("objectives_id")
+        if objectives is not None and not self.records.exists(OBJECTIVES, objectives):
+            raise bad_request(f"objectives_id: Invalid objectives_id {objectives}")
+
+    def default_face_of(self, pal_id: str) -> str | None:
+        """The PAL's default face (a conversation without face_id uses it)."""
+        face = self._load_pal(pal_id, legacy=False).get("default_face_id")
+        return face if isinstance(face, str) else None
 
     # ------------------------------------------------------------------- PALs
     def create_pal(self, body: Any, *, legacy: bool) -> dict[str, Any]:
@@ -136,7 +158,7 @@ class EmulatorService:
             user_doc = to_canonical(body)
         except InvalidDocument as exc:
             raise bad_request(str(exc)) from None
-        doc = self._normalize(user_doc, require_face=not legacy)
+        doc = self._normalize(user_doc)
         tool_ids = self._check_tool_ids(doc.pop("tool_ids", []), "tool_ids")
         username = pal_rules.conferencing_username(doc)
         with self.store.write():
@@ -185,6 +207,7 @@ class EmulatorService:
                 ops = self._canonical_patch(patch)
             except PatchError:
                 raise invalid_patch() from None
+            ops = [op for op in ops if not pal_rules.is_patch_no_op(op)]
             if stored.get("pal_type") == "system":
                 raise bad_request("System PALs are read-only and cannot be patched")
             conferencing_only = all(self._is_conferencing_op(op) for op in ops)
@@ -262,9 +285,7 @@ class EmulatorService:
         ):
             raise bad_request("tool_ids must be an array of strings")
         user_doc = {k: v for k, v in result.items() if k not in pal_rules.SERVER_OWNED}
-        normalized = self._normalize(
-            user_doc, require_face=not legacy and "default_face_id" in stored
-        )
+        normalized = self._normalize(user_doc)
         tool_ids = self._check_tool_ids(tool_ids_value, "tool_ids")
         username = pal_rules.conferencing_username(normalized)
         self._check_username(username, stored["pal_id"])
@@ -422,10 +443,14 @@ class EmulatorService:
         tools: list[Any],
         faces: list[Any],
         validate: bool,
+        documents: Sequence[Any] = (),
     ) -> dict[str, list[str]]:
-        """Bulk insert; seeded documents may carry explicit ids and timestamps."""
-        out: dict[str, list[str]] = {"faces": [], "tools": [], "pals": []}
+        """Bulk insert; seeded documents may carry explicit ids and timestamps. Knowledge-base
+        documents exist only this way (uploading is outside the contract)."""
+        out: dict[str, list[str]] = {"faces": [], "tools": [], "pals": [], "documents": []}
         with self.store.write():
+            for document in documents:
+                out["documents"].append(self.records.seed_document(document)["document_id"])
             for face in faces:
                 if not isinstance(face, dict):
                     raise bad_request("faces[]: every face must be an object")
@@ -483,7 +508,7 @@ class EmulatorService:
             raise bad_request(f"pals[]: {exc}") from None
         server = {k: body.pop(k) for k in pal_rules.SERVER_OWNED if k in body}
         tool_ids = body.pop("tool_ids", [])
-        doc = self._normalize(body, require_face=False) if validate else body
+        doc = self._normalize(body) if validate else body
         if validate:
             tool_ids = self._check_tool_ids(tool_ids, "pals[].tool_ids")
         stamp = ids.now_timestamp()

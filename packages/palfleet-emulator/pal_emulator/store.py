@@ -47,6 +47,14 @@ CREATE INDEX IF NOT EXISTS attachments_by_tool ON attachments(tool_id);
 CREATE TABLE IF NOT EXISTS drafts (pal_id TEXT PRIMARY KEY, draft TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS faces (face_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (kind, record_id)
+);
+CREATE INDEX IF NOT EXISTS records_by_seq ON records(kind, seq);
 """
 
 
@@ -55,7 +63,8 @@ def _dumps(doc: Any) -> str:
 
 
 class Store:
-    """Tables of PALs, tools, attachments, drafts, faces and id counters."""
+    """Tables of PALs, tools, attachments, drafts, faces, id counters, and the account's
+    other records (guardrails, objective sets, documents, conversations) by kind."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = str(path) if path is not None else ":memory:"
@@ -291,9 +300,39 @@ class Store:
     def faces(self) -> list[dict[str, Any]]:
         return [json.loads(r[0]) for r in self._all("SELECT doc FROM faces ORDER BY seq")]
 
+    # other records ----------------------------------------------------------
+    def put_record(self, kind: str, record_id: str, doc: dict[str, Any]) -> None:
+        """Insert, or replace keeping the record's place in its list."""
+        with self.write():
+            row = self._one(
+                "SELECT seq FROM records WHERE kind = ? AND record_id = ?", (kind, record_id)
+            )
+            seq = row[0] if row else self._next_seq("records")
+            self._exec(
+                "INSERT INTO records(kind, record_id, seq, doc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(kind, record_id) DO UPDATE SET doc = excluded.doc",
+                (kind, record_id, seq, _dumps(doc)),
+            )
+
+    def get_record(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        row = self._one(
+            "SELECT doc FROM records WHERE kind = ? AND record_id = ?", (kind, record_id)
+        )
+        return json.loads(row[0]) if row else None
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        rows = self._all("SELECT doc FROM records WHERE kind = ? ORDER BY seq", (kind,))
+        return [json.loads(r[0]) for r in rows]
+
+    def delete_record(self, kind: str, record_id: str) -> bool:
+        with self.write():
+            found = self.get_record(kind, record_id) is not None
+            self._exec("DELETE FROM records WHERE kind = ? AND record_id = ?", (kind, record_id))
+            return found
+
     # whole store ----------------------------------------------------------
     def wipe(self) -> None:
         """Delete every document; id counters are kept so ids are never reused."""
         with self.write():
-            for table in ("pals", "tools", "attachments", "drafts", "faces"):
+            for table in ("pals", "tools", "attachments", "drafts", "faces", "records"):
                 self._exec(f"DELETE FROM {table}")

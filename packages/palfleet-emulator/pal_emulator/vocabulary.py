@@ -17,9 +17,14 @@ TOP_LEVEL_LEGACY = {
     "default_replica_id": "default_face_id",
     "persona_type": "pal_type",
 }
-FLOW_LEGACY = {"replica_interruptibility": "pal_interruptibility"}
+# Revision 2: `face_interruptibility` is stored; both older names are read on every path.
+FLOW_LEGACY = {
+    "replica_interruptibility": "face_interruptibility",
+    "pal_interruptibility": "face_interruptibility",
+}
 TOP_LEVEL_MODERN = {v: k for k, v in TOP_LEVEL_LEGACY.items()}
-FLOW_MODERN = {v: k for k, v in FLOW_LEGACY.items()}
+# The legacy /personas path answers in its own (oldest) spelling.
+FLOW_MODERN = {"face_interruptibility": "replica_interruptibility"}
 
 
 def _merge_spellings(obj: dict[str, Any], renames: dict[str, str], where: str) -> dict[str, Any]:

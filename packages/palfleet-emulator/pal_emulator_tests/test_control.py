@@ -8,12 +8,16 @@ from typing import Any
 import httpx
 import pytest
 from pal_emulator.control import EmulatorError
+from pal_emulator.seed_data import STOCK_PALS
 from pal_emulator.testing import RunningEmulator
 
 from pal_emulator_tests.conftest import FACE, error_of, pal_body
 
 MakePal = Callable[..., dict[str, Any]]
 RENAME = [{"op": "replace", "path": "/pal_name", "value": "Renamed"}]
+
+
+STOCK = len(STOCK_PALS)
 
 
 def test_maker_draft_conflict_and_force(
@@ -81,7 +85,7 @@ def test_out_of_band_edit_and_delete(
     emulator.control.delete_pal(pal["pal_id"])
     assert error_of(api.get(f"/pals/{pal['pal_id']}")) == "Invalid pal_id"
     emulator.control.delete_pal("pcb7a34da5fe")  # system PALs too
-    assert api.get("/pals", params={"pal_type": "system"}).json()["total_count"] == 2
+    assert api.get("/pals", params={"pal_type": "system"}).json()["total_count"] == STOCK - 1
 
 
 def test_out_of_band_conflicts_are_400(emulator: RunningEmulator, make_pal: MakePal) -> None:
@@ -113,7 +117,7 @@ def test_seed_with_explicit_ids_timestamps_and_tools(
     assert pal["created_at"] == "2024-01-01T00:00:00.000000Z" and pal["tool_ids"] == [
         "tabcdefabcdef"
     ]
-    assert api.get("/pals", params={"pal_type": "system"}).json()["total_count"] == 4
+    assert api.get("/pals", params={"pal_type": "system"}).json()["total_count"] == STOCK + 1
     assert api.post("/pals", json=pal_body(default_face_id=ids["faces"][0])).status_code == 200
     with pytest.raises(EmulatorError, match="already exists"):
         emulator.control.seed(pals=[{**pal_body(), "pal_id": "p0123456789a"}])
@@ -127,7 +131,7 @@ def test_reset_reseeds_and_keeps_ids_unique(
 ) -> None:
     before = make_pal()["pal_id"]
     emulator.control.reset()
-    assert api.get("/pals").json()["total_count"] == 3
+    assert api.get("/pals").json()["total_count"] == STOCK
     assert {f["face_id"] for f in emulator.control.faces()} >= {FACE}
     assert make_pal()["pal_id"] != before
     emulator.control.reset(seed=False)

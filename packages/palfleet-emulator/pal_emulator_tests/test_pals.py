@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pal_emulator.seed_data import STOCK_PALS
 from pal_emulator.testing import RunningEmulator
 
 from pal_emulator_tests.conftest import FACE, OTHER_FACE, error_of, pal_body
@@ -37,6 +38,9 @@ def test_auth_401(
     response = httpx.request(method, emulator.base_url + path, headers=headers, json={})
     assert response.status_code == 401
     assert response.json() == {"message": "Invalid access token"}
+
+
+STOCK = len(STOCK_PALS)
 
 
 def test_trailing_slashes(api: httpx.Client, make_pal: MakePal) -> None:
@@ -103,7 +107,6 @@ def test_delete_then_gone(api: httpx.Client, make_pal: MakePal) -> None:
         (pal_body(pipeline_mode="speech-to-speech"), "system_prompt"),
         (pal_body(system_prompt=None, pipeline_mode="echo", context="x"), "context"),
         (pal_body(pipeline_mode="turbo"), "pipeline_mode"),
-        (pal_body(default_face_id=None), "default_face_id"),
         (pal_body(default_face_id="r00000000000"), "default_face_id"),
         (pal_body(pal_name=5), "pal_name"),
         (pal_body(document_ids="doc"), "document_ids"),
@@ -193,9 +196,27 @@ def test_delete_then_gone(api: httpx.Client, make_pal: MakePal) -> None:
             "layers.conversational_flow.turn_taking_patience",
         ),
         (
-            pal_body(layers={"conversational_flow": {"pal_interruptibility": "x"}}),
-            "layers.conversational_flow.pal_interruptibility",
+            pal_body(layers={"conversational_flow": {"face_interruptibility": "x"}}),
+            "layers.conversational_flow.face_interruptibility",
         ),
+        (
+            pal_body(layers={"conversational_flow": {"pal_interruptibility": "x"}}),
+            "layers.conversational_flow.face_interruptibility",
+        ),
+        (
+            pal_body(layers={"capabilities": {"mcp_enabled": "yes"}}),
+            "layers.capabilities.mcp_enabled",
+        ),
+        (
+            pal_body(layers={"knowledge_base": {"rag_n_chunks": 1.5}}),
+            "layers.knowledge_base.rag_n_chunks",
+        ),
+        (
+            pal_body(layers={"knowledge_base": {"rag_score_threshold": True}}),
+            "layers.knowledge_base.rag_score_threshold",
+        ),
+        (pal_body(layers={"transport": "livekit"}), "layers.transport"),
+        (pal_body(layers={"conferencing": {"whitelabel": "on"}}), "layers.conferencing.whitelabel"),
         (
             pal_body(layers={"conversational_flow": {"voice_isolation": "x"}}),
             "layers.conversational_flow.voice_isolation",
@@ -238,7 +259,7 @@ def test_echo_modes_without_prompt(api: httpx.Client, mode: str) -> None:
     assert "llm" not in pal.get("layers", {})
 
 
-def test_accepted_models_and_enums(api: httpx.Client) -> None:
+def test_accepted_models_and_enums(api: httpx.Client, emulator: RunningEmulator) -> None:
     for model in [
         "tavus-glm-4.7",
         "tavus-gpt-oss",
@@ -296,24 +317,30 @@ def test_accepted_models_and_enums(api: httpx.Client) -> None:
         "conversational_flow": {
             "turn_detection_model": "time-based",
             "turn_taking_patience": "high",
-            "pal_interruptibility": "low",
+            "face_interruptibility": "low",
             "voice_isolation": "near",
             "idle_engagement": True,
         },
         "conferencing": {"username": "Front.Desk_1", "allowlist": ["*@example.com"]},
     }
+    guardrail = api.post("/guardrails", json={"guardrail_name": "g", "guardrail_prompt": "p"})
+    objectives = api.post(
+        "/objectives",
+        json={"data": [{"objective_name": "greet", "objective_prompt": "Say hello."}]},
+    )
+    documents = emulator.control.seed(documents=[{"document_name": "faq"}])["documents"]
     response = api.post(
         "/pals",
         json=pal_body(
             layers=layers,
             context="c",
-            objectives_id="o",
+            objectives_id=objectives.json()["objectives_id"],
             guardrails_id="g",
-            guardrail_ids=["g1"],
+            guardrail_ids=[guardrail.json()["guardrail_id"]],
             guardrail_tags=["t"],
             memories=["m"],
             is_template=False,
-            document_ids=["d"],
+            document_ids=documents,
         ),
     )
     assert response.status_code == 200, response.text
@@ -365,7 +392,7 @@ def test_conversational_flow_defaults_filled_once_any_field_is_set(make_pal: Mak
     assert flow == {
         "turn_taking_patience": "high",
         "turn_detection_model": "sparrow-1",
-        "pal_interruptibility": "medium",
+        "face_interruptibility": "medium",
     }
 
 
@@ -416,20 +443,20 @@ def test_masked_value_is_not_a_secret_on_create(api: httpx.Client) -> None:
 def test_list_paging_and_filters(api: httpx.Client, make_pal: MakePal) -> None:
     created = [make_pal(pal_name=f"n{i}")["pal_id"] for i in range(12)]
     everything = api.get("/pals", params={"limit": 100}).json()
-    assert everything["total_count"] == 15  # 12 + 3 stock PALs
+    assert everything["total_count"] == 12 + STOCK
     first = api.get("/pals").json()
-    assert len(first["data"]) == 10 and first["total_count"] == 15
+    assert len(first["data"]) == 10 and first["total_count"] == 12 + STOCK
     assert [p["pal_id"] for p in first["data"]] == list(reversed(created))[:10]
     assert api.get("/pals", params={"page": 0}).json() == first
     second = api.get("/pals", params={"page": 2}).json()
-    assert len(second["data"]) == 5
-    assert api.get("/pals", params={"page": 9}).json() == {"data": [], "total_count": 15}
+    assert len(second["data"]) == 2 + STOCK
+    assert api.get("/pals", params={"page": 9}).json() == {"data": [], "total_count": 12 + STOCK}
     users = api.get("/pals", params={"pal_type": "user", "limit": 100}).json()
     assert users["total_count"] == 12 and {p["pal_type"] for p in users["data"]} == {"user"}
     system = api.get("/pals", params={"pal_type": "system"}).json()
-    assert system["total_count"] == 3 and {p["pal_type"] for p in system["data"]} == {"system"}
+    assert system["total_count"] == STOCK and {p["pal_type"] for p in system["data"]} == {"system"}
     legacy = api.get("/personas", params={"persona_type": "system"}).json()
-    assert legacy["total_count"] == 3 and all("persona_id" in p for p in legacy["data"])
+    assert legacy["total_count"] == STOCK and all("persona_id" in p for p in legacy["data"])
     assert "pal_type" in error_of(api.get("/pals", params={"pal_type": "robot"}))
     assert "limit" in error_of(api.get("/pals", params={"limit": "ten"}))
 
@@ -437,7 +464,7 @@ def test_list_paging_and_filters(api: httpx.Client, make_pal: MakePal) -> None:
 def test_limit_is_capped_at_100(emulator: RunningEmulator, api: httpx.Client) -> None:
     emulator.control.seed(pals=[pal_body(pal_name=f"b{i}") for i in range(120)])
     page = api.get("/pals", params={"limit": 500}).json()
-    assert len(page["data"]) == 100 and page["total_count"] == 123
+    assert len(page["data"]) == 100 and page["total_count"] == 120 + STOCK
 
 
 # --- legacy vocabulary -----------------------------------------------------------------
@@ -456,7 +483,7 @@ def test_legacy_path_vocabulary(api: httpx.Client) -> None:
     assert not {"pal_id", "pal_name", "default_face_id", "pal_type"} & set(legacy)
     modern = api.get(f"/pals/{legacy['persona_id']}").json()
     assert modern["pal_name"] == "Old" and modern["default_face_id"] == FACE
-    assert modern["layers"]["conversational_flow"]["pal_interruptibility"] == "high"
+    assert modern["layers"]["conversational_flow"]["face_interruptibility"] == "high"
     assert not {"persona_id", "persona_name", "default_replica_id"} & set(modern)
 
 
@@ -465,6 +492,97 @@ def test_either_spelling_on_both_paths(api: httpx.Client) -> None:
     assert api.post("/pals", json=legacy_on_modern).json()["pal_name"] == "A"
     modern_on_legacy = pal_body(pal_name="B")
     assert api.post("/personas", json=modern_on_legacy).json()["persona_name"] == "B"
+
+
+def test_a_pal_without_a_face(api: httpx.Client) -> None:
+    """Revision 2: the official client creates PALs without a face; conferencing needs one."""
+    created = api.post("/pals", json=pal_body(default_face_id=None))
+    assert created.status_code == 200, created.text
+    assert "default_face_id" not in created.json()
+    body = pal_body(default_face_id=None, layers={"conferencing": {"username": "nofacepal"}})
+    assert "default_face_id" in error_of(api.post("/pals", json=body))
+    pal_id = api.post("/pals", json=pal_body()).json()["pal_id"]
+    removed = api.patch(f"/pals/{pal_id}", json=[{"op": "remove", "path": "/default_face_id"}])
+    assert removed.status_code == 200 and "default_face_id" not in removed.json()
+
+
+def test_revision_2_layers_and_fields_round_trip(api: httpx.Client) -> None:
+    layers: dict[str, dict[str, Any]] = {
+        "llm": {
+            "model": "tavus-gemma-4",
+            "is_custom": False,
+            "model_name": "gemma",
+            "endpoint": "chat",
+            "disable_vision": True,
+        },
+        "tts": {"tts_engine": "cartesia", "playht_user_id": "u1"},
+        "perception": {"ambient_awareness_queries": ["is it loud?"], "tool_prompt": "t"},
+        "conversational_flow": {
+            "turn_commitment": "high",
+            "active_listening": "on",
+            "noise_cancellation": "on",
+            "wake_phrase": "hey pal",
+            "sleep_phrase": "bye pal",
+            "idle_engagement": "gentle",
+        },
+        "conferencing": {"username": "rev2-pal", "whitelabel": True},
+        "sts": {"voice": "calm", "nested": {"any": [1, 2]}},
+        "transport": {"transport_type": "livekit"},
+        "capabilities": {
+            "mcp_enabled": True,
+            "search_enabled": False,
+            "activity_log_enabled": True,
+            "search_results_prompt_injection_prevention_enabled": True,
+        },
+        "knowledge_base": {
+            "rag_score_threshold": 0.4,
+            "rag_n_chunks": 5,
+            "rag_surrounding_chunk_radius": 1,
+            "enable_rag_observability_app_messages": False,
+            "use_procedure_goalchain": True,
+        },
+    }
+    created = api.post("/pals", json=pal_body(layers=layers))
+    assert created.status_code == 200, created.text
+    stored = api.get(f"/pals/{created.json()['pal_id']}").json()["layers"]
+    for layer, fields in layers.items():
+        for key, value in fields.items():
+            assert stored[layer][key] == value, (layer, key)
+
+
+def test_older_interruptibility_names_are_read_on_every_path(api: httpx.Client) -> None:
+    for path, name in (("/pals", "pal_interruptibility"), ("/personas", "pal_interruptibility")):
+        body = pal_body(layers={"conversational_flow": {name: "low"}})
+        created = api.post(path, json=body).json()
+        pal_id = created.get("pal_id") or created["persona_id"]
+        flow = api.get(f"/pals/{pal_id}").json()["layers"]["conversational_flow"]
+        assert flow["face_interruptibility"] == "low" and name not in flow
+    clash = pal_body(
+        layers={
+            "conversational_flow": {"pal_interruptibility": "low", "face_interruptibility": "high"}
+        }
+    )
+    assert "pal_interruptibility" in error_of(api.post("/pals", json=clash))
+
+
+def test_server_owned_fields_are_patch_no_ops(api: httpx.Client, make_pal: MakePal) -> None:
+    pal = make_pal()
+    ops = [
+        {"op": "add", "path": "/uuid", "value": "u"},
+        {"op": "replace", "path": "/created_at", "value": "1999-01-01T00:00:00Z"},
+        {"op": "add", "path": "/is_draft", "value": True},
+        {"op": "add", "path": "/pal_url", "value": "https://example.com/p"},
+        {"op": "add", "path": "/registration_id", "value": 7},
+    ]
+    assert api.patch(f"/pals/{pal['pal_id']}", json=ops).status_code == 304
+    changed = api.patch(
+        f"/pals/{pal['pal_id']}",
+        json=[*ops, {"op": "replace", "path": "/pal_name", "value": "Renamed"}],
+    )
+    assert changed.status_code == 200
+    body = changed.json()
+    assert body["pal_name"] == "Renamed" and body["created_at"] == pal["created_at"]
+    assert not {"uuid", "is_draft", "pal_url", "registration_id"} & set(body)
 
 
 def test_face_is_optional_on_the_legacy_path(api: httpx.Client) -> None:
@@ -495,4 +613,4 @@ def test_legacy_patch_with_either_vocabulary(api: httpx.Client, make_pal: MakePa
         ],
     )
     assert modern.status_code == 200 and modern.json()["pal_name"] == "Y"
-    assert modern.json()["layers"]["conversational_flow"]["pal_interruptibility"] == "low"
+    assert modern.json()["layers"]["conversational_flow"]["face_interruptibility"] == "low"

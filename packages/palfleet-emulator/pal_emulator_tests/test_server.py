@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+from pal_emulator.seed_data import STOCK_PALS
 from typer.testing import CliRunner
 
 from pal_provider.cli import app
@@ -31,7 +32,7 @@ def _run_and_probe(args: list[str]) -> tuple[str, list[str]]:
                 pass
         response = httpx.get(root + "/v2/pals", headers={"x-api-key": "emulator-key"})
         assert response.status_code == 200
-        assert response.json()["total_count"] == 3
+        assert response.json()["total_count"] == len(STOCK_PALS)
     finally:
         process.terminate()
         process.wait(timeout=10)
