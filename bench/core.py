@@ -65,7 +65,7 @@ def build_pal() -> dict[str, Any]:
             "conversational_flow": {
                 "turn_detection_model": "sparrow-1",
                 "turn_taking_patience": "high",
-                "pal_interruptibility": "medium",
+                "face_interruptibility": "medium",
             },
         },
     }

@@ -21,7 +21,11 @@ _TOP_LEVEL_ALIASES = {
     "default_replica_id": "default_face_id",
     "persona_type": "pal_type",
 }
-_FLOW_ALIASES = {"replica_interruptibility": "pal_interruptibility"}
+# Revision 2 stores face_interruptibility; revision 1 called it pal_interruptibility.
+_FLOW_ALIASES = {
+    "pal_interruptibility": "face_interruptibility",
+    "replica_interruptibility": "face_interruptibility",
+}
 
 # Fields a short create response carries (pal-api.md 2.1); anything else means a full document.
 SHORT_CREATE_FIELDS = frozenset({"pal_id", "pal_name", "created_at", "conferencing_email"})

@@ -26,6 +26,7 @@ from pal_provider.core.fields import (
     LOWERCASED,
     MANAGED_LAYER_FIELDS,
     MANAGED_TOP_LEVEL,
+    OPEN_LAYERS,
     PRONUNCIATION_DICTIONARY,
     SERVER_CHOSEN,
     SERVER_OWNED,
@@ -101,14 +102,16 @@ def canonicalize(
 
 def _resolve_aliases(node: Mapping[str, Json], path: Path) -> dict[str, Json]:
     out = dict(node)
-    for canonical_path, legacy in LEGACY_ALIASES.items():
-        if canonical_path[:-1] != path or legacy not in out:
+    for canonical_path, older in LEGACY_ALIASES.items():
+        if canonical_path[:-1] != path:
             continue
-        legacy_value = out.pop(legacy)
         name = canonical_path[-1]
         assert isinstance(name, str)
-        if is_empty(out.get(name)):
-            out[name] = legacy_value
+        for legacy in older:
+            if legacy in out:
+                legacy_value = out.pop(legacy)
+                if is_empty(out.get(name)):
+                    out[name] = legacy_value
     return out
 
 
@@ -134,7 +137,7 @@ def _canonical_layers(value: Json, *, managed_only: bool, where: str) -> dict[st
             )
         fields: dict[str, Any] = {}
         for key, item in _resolve_aliases(layer, ("layers", name)).items():
-            if managed_only and known is not None and key not in known:
+            if managed_only and known is not None and key not in known and name not in OPEN_LAYERS:
                 continue
             item = _field_value(("layers", name, key), item)
             if not is_empty(item):

@@ -49,6 +49,9 @@ MANAGED_LAYER_FIELDS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
                 "tools",
                 "disable_vision",
                 "enable_llm_proxy",
+                "is_custom",
+                "model_name",
+                "endpoint",
             }
         ),
         "tts": frozenset(
@@ -61,6 +64,7 @@ MANAGED_LAYER_FIELDS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
                 "tts_emotion_control",
                 "voice_settings",
                 "pronunciation_dictionary_id",
+                "playht_user_id",
             }
         ),
         "stt": frozenset(
@@ -78,6 +82,8 @@ MANAGED_LAYER_FIELDS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
                 "visual_awareness_queries",
                 "audio_awareness_queries",
                 "perception_analysis_queries",
+                "ambient_awareness_queries",
+                "tool_prompt",
                 "visual_tool_prompt",
                 "visual_tools",
                 "audio_tool_prompt",
@@ -90,15 +96,42 @@ MANAGED_LAYER_FIELDS: Final[Mapping[str, frozenset[str]]] = MappingProxyType(
             {
                 "turn_detection_model",
                 "turn_taking_patience",
-                "pal_interruptibility",
+                "face_interruptibility",
+                "turn_commitment",
+                "active_listening",
                 "voice_isolation",
+                "noise_cancellation",
+                "wake_phrase",
+                "sleep_phrase",
                 "idle_engagement",
             }
         ),
-        "conferencing": frozenset({"username", "allowlist"}),
+        "conferencing": frozenset({"username", "allowlist", "whitelabel"}),
+        "sts": frozenset(),
+        "transport": frozenset(),
+        "capabilities": frozenset(
+            {
+                "mcp_enabled",
+                "search_enabled",
+                "activity_log_enabled",
+                "search_results_prompt_injection_prevention_enabled",
+            }
+        ),
+        "knowledge_base": frozenset(
+            {
+                "rag_score_threshold",
+                "rag_n_chunks",
+                "rag_surrounding_chunk_radius",
+                "enable_rag_observability_app_messages",
+                "use_procedure_goalchain",
+            }
+        ),
     }
 )
 """Declarable fields of each layer (section 3)."""
+
+OPEN_LAYERS: Final[frozenset[str]] = frozenset({"sts", "transport"})
+"""Layers whose keys are open (section 3.7): every child key is declarable and compared."""
 
 SERVER_OWNED: Final[frozenset[str]] = frozenset(
     {
@@ -112,19 +145,32 @@ SERVER_OWNED: Final[frozenset[str]] = frozenset(
         "persona_type",
         "is_system",
         "discarded_maker_changes",
+        # In the official client's schema; accepted on PATCH as no-ops (section 2.1).
+        "uuid",
+        "session_id",
+        "is_draft",
+        "source_template_id",
+        "registration_id",
+        "pal_settings_id",
+        "pal_url",
+        "test_url",
+        "deploy_url",
     }
 )
 """Written by the server; never compared or patched, even with ``managed_only=False``."""
 
-LEGACY_ALIASES: Final[Mapping[Path, str]] = MappingProxyType(
+LEGACY_ALIASES: Final[Mapping[Path, tuple[str, ...]]] = MappingProxyType(
     {
-        ("pal_name",): "persona_name",
-        ("default_face_id",): "default_replica_id",
-        ("layers", "conversational_flow", "pal_interruptibility"): "replica_interruptibility",
+        ("pal_name",): ("persona_name",),
+        ("default_face_id",): ("default_replica_id",),
+        ("layers", "conversational_flow", "face_interruptibility"): (
+            "pal_interruptibility",
+            "replica_interruptibility",
+        ),
     }
 )
-"""Canonical path -> legacy (persona vocabulary) key at the same place. The /pals name wins
-when a document carries both."""
+"""Canonical path -> older keys at the same place (persona vocabulary, and the name revision 1
+used), newest first. The current name wins when a document carries several."""
 
 SET_VALUED: Final[frozenset[Path]] = frozenset(
     {
@@ -179,7 +225,7 @@ DEFAULTS: Final[tuple[Default, ...]] = (
         ("layers", "conversational_flow", "turn_taking_patience"), "medium", "fill", "layer_active"
     ),
     Default(
-        ("layers", "conversational_flow", "pal_interruptibility"), "medium", "fill", "layer_active"
+        ("layers", "conversational_flow", "face_interruptibility"), "medium", "fill", "layer_active"
     ),
     Default(("layers", "tts", "tts_engine"), "cartesia", "elide"),
     Default(("layers", "stt", "stt_engine"), "tavus-advanced", "elide"),
@@ -215,6 +261,11 @@ SERVER_CHOSEN: Final[tuple[ServerChosen, ...]] = (
     # No documented defaults: the server fills them once the layer is active.
     ServerChosen(("layers", "conversational_flow", "voice_isolation"), needs_declared_parent=True),
     ServerChosen(("layers", "conversational_flow", "idle_engagement"), needs_declared_parent=True),
+    ServerChosen(("layers", "conversational_flow", "turn_commitment"), needs_declared_parent=True),
+    ServerChosen(("layers", "conversational_flow", "active_listening"), needs_declared_parent=True),
+    ServerChosen(
+        ("layers", "conversational_flow", "noise_cancellation"), needs_declared_parent=True
+    ),
 )
 
 VOICE_SETTINGS: Final[Path] = ("layers", "tts", "voice_settings")

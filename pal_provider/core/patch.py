@@ -255,9 +255,9 @@ def _raw_key(node: Mapping[str, Json], prefix: Path, key: str | int) -> str:
     name = str(key)
     if name in node:
         return name
-    legacy = LEGACY_ALIASES.get((*prefix, key))
-    if legacy is not None and legacy in node:
-        return legacy
+    for legacy in LEGACY_ALIASES.get((*prefix, key), ()):
+        if legacy in node:
+            return legacy
     return name
 
 

@@ -14,6 +14,7 @@ from . import catalog
 from .findings import Finding, errors, join_path, warnings
 from .migration import plan_migration
 from .models import FleetDeclaration
+from .renamed_fields import rename_older_fields
 from .resolve import ResolvedFleet, resolve_fleet
 from .schema_errors import describe_value, validation_findings
 from .validate import validate_fleet
@@ -331,8 +332,12 @@ def load_stack(
     result.findings.extend(config_findings)
     if not errors(config_findings):
         result.findings.extend(_plain_text_secrets(name, root, source))
+    data, renamed = rename_older_fields(source.data, name, str(file), source.locate)
+    result.findings.extend(renamed)
+    if errors(renamed):
+        return result
     try:
-        fleet = FleetDeclaration.model_validate(source.data)
+        fleet = FleetDeclaration.model_validate(data)
     except ValidationError as exc:
         result.findings.extend(
             validation_findings(
@@ -340,14 +345,14 @@ def load_stack(
             )
         )
         # Every finding in one run: check the rest of the file without the broken entries.
-        rest = _without_broken_entries(source.data, exc)
+        rest = _without_broken_entries(data, exc)
         if rest is not None:
             for finding in validate_fleet(rest, name):
                 line = source.locate(split_path(finding.path))
                 result.findings.append(finding.model_copy(update={"file": str(file), "line": line}))
         return result
     result.fleet = fleet
-    if isinstance(source.data, dict) and "pals" not in source.data:
+    if isinstance(data, dict) and "pals" not in data:
         result.findings.append(
             _finding(
                 name,

@@ -2,7 +2,7 @@
 
 These models are the single source of truth for the shape of a declaration. Every model
 forbids unknown keys. Field names follow the `/pals` vocabulary of the PAL API
-(`pal_name`, `default_face_id`, `pal_interruptibility`); the few declaration-only keys are
+(`pal_name`, `default_face_id`, `face_interruptibility`); the few declaration-only keys are
 `face` (a logical face name bound per environment) and `palfleet` (reconciler options, never
 sent to the API), where `palfleet.llm_endpoint` names a custom LLM endpoint bound per
 environment. `layers.llm.endpoint` is the API's own field (see `llm_binding.py` for the old
@@ -122,6 +122,9 @@ class LlmLayer(Strict):
     tools: list[InlineTool] | None = None
     disable_vision: bool | None = None
     enable_llm_proxy: bool | None = None
+    # In the official client's schema; their semantics are unpublished (contract §3.1).
+    is_custom: bool | None = None
+    model_name: str | None = None
 
 
 class TtsLayer(Strict):
@@ -133,6 +136,7 @@ class TtsLayer(Strict):
     tts_emotion_control: bool | None = None
     voice_settings: dict[str, Any] | None = None
     pronunciation_dictionary_id: str | None = None
+    playht_user_id: str | None = None
 
 
 class SttLayer(Strict):
@@ -149,6 +153,8 @@ class PerceptionLayer(Strict):
     visual_awareness_queries: list[str] | None = None
     audio_awareness_queries: list[str] | None = None
     perception_analysis_queries: list[str] | None = None
+    ambient_awareness_queries: list[str] | None = None
+    tool_prompt: str | None = None
     visual_tool_prompt: str | None = None
     visual_tools: list[InlineTool] | None = None
     audio_tool_prompt: str | None = None
@@ -160,24 +166,52 @@ class PerceptionLayer(Strict):
 class ConversationalFlowLayer(Strict):
     turn_detection_model: TurnDetectionModel | None = None
     turn_taking_patience: Level | None = None
-    pal_interruptibility: Level | None = None
-    # `off`, `near`, ...: the contract leaves the list open.
+    # Older names (pal_interruptibility, replica_interruptibility) are renamed on reading,
+    # with a warning: see renamed_fields.py.
+    face_interruptibility: Level | None = None
+    # Value lists unpublished (contract §3.5): open strings.
+    turn_commitment: str | None = None
+    active_listening: str | None = None
     voice_isolation: str | None = None
-    idle_engagement: bool | dict[str, Any] | None = None
+    noise_cancellation: str | None = None
+    wake_phrase: str | None = None
+    sleep_phrase: str | None = None
+    idle_engagement: str | bool | dict[str, Any] | None = None
 
 
 class ConferencingLayer(Strict):
     username: str | None = None
     allowlist: list[str] | None = None
+    whitelabel: bool | None = None
+
+
+class CapabilitiesLayer(Strict):
+    mcp_enabled: bool | None = None
+    search_enabled: bool | None = None
+    activity_log_enabled: bool | None = None
+    search_results_prompt_injection_prevention_enabled: bool | None = None
+
+
+class KnowledgeBaseLayer(Strict):
+    rag_score_threshold: float | None = None
+    rag_n_chunks: int | None = None
+    rag_surrounding_chunk_radius: int | None = None
+    enable_rag_observability_app_messages: bool | None = None
+    use_procedure_goalchain: bool | None = None
 
 
 class Layers(Strict):
     llm: LlmLayer | None = None
     tts: TtsLayer | None = None
     stt: SttLayer | None = None
+    # Open objects (contract §3.7): any child key, sent as written.
+    sts: dict[str, Any] | None = None
+    transport: dict[str, Any] | None = None
     perception: PerceptionLayer | None = None
     conversational_flow: ConversationalFlowLayer | None = None
     conferencing: ConferencingLayer | None = None
+    capabilities: CapabilitiesLayer | None = None
+    knowledge_base: KnowledgeBaseLayer | None = None
 
 
 # --- PALs ---------------------------------------------------------------------------------

@@ -92,12 +92,16 @@ def _check_face(report: Report, pal: PalIntent, ctx: PalContext) -> None:
                     f"{did_you_mean(pal.face, known)}add bindings.faces.{pal.face}: <face id> "
                     f"(bound here: {', '.join(known) or 'none'})",
                 )
+    conferencing = pal.layers.conferencing if pal.layers is not None else None
     if not has_face(pal):
-        report.error(
-            ["default_face_id"],
-            "a face is required",
-            "set face: <logical name from bindings.faces> or default_face_id: <face id>",
-        )
+        # Revision 2: a PAL may have no face; conferencing (and a conversation) needs one.
+        if conferencing is not None and conferencing.model_dump(exclude_none=True):
+            report.error(
+                ["layers", "conferencing"],
+                "conferencing needs a face",
+                "set face: <logical name from bindings.faces> or default_face_id: <face id>, "
+                "or remove layers.conferencing",
+            )
     elif pal.default_face_id is not None and not ID_RE.match(pal.default_face_id):
         report.error(
             ["default_face_id"], "default_face_id is not a face id", "use an id like r0123456789a"

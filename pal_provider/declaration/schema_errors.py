@@ -26,7 +26,6 @@ LEGACY_RENAMES = {
     "persona_name": "pal_name",
     "persona_id": "pal_id (not declared: use palfleet.adopt_id to take over an existing PAL)",
     "default_replica_id": "default_face_id (or `face: <logical name>` bound in bindings.faces)",
-    "replica_interruptibility": "pal_interruptibility",
     "pal_id": "palfleet.adopt_id (ids are assigned by the API)",
 }
 

@@ -56,7 +56,11 @@ def test_persona_vocabulary_becomes_pal_vocabulary() -> None:
         "pal_name": "alpha",
         "default_face_id": "r1",
         "pal_type": "user",
-        "layers": {"conversational_flow": {"pal_interruptibility": "low"}},
+        "layers": {"conversational_flow": {"face_interruptibility": "low"}},
+    }
+    revision_1 = {"layers": {"conversational_flow": {"pal_interruptibility": "high"}}}
+    assert normalize_pal(revision_1) == {
+        "layers": {"conversational_flow": {"face_interruptibility": "high"}}
     }
     assert "persona_id" in legacy, "the input is not mutated"
 

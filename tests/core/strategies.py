@@ -138,7 +138,7 @@ FLOW = st.fixed_dictionaries(
     optional={
         "turn_detection_model": st.sampled_from(["sparrow-1", "sparrow-0"]),
         "turn_taking_patience": LEVELS,
-        "pal_interruptibility": LEVELS,
+        "face_interruptibility": LEVELS,
         "voice_isolation": st.sampled_from(["off", "near"]),
     },
 )
@@ -222,10 +222,11 @@ def stored_by_server(draw: st.DrawFn, declared: dict[str, Any]) -> dict[str, Any
     if flow:
         flow.setdefault("turn_detection_model", "sparrow-1")
         flow.setdefault("turn_taking_patience", "medium")
-        flow.setdefault("pal_interruptibility", "medium")
+        flow.setdefault("face_interruptibility", "medium")
         flow.setdefault("voice_isolation", "near")
-        if draw(st.booleans()):
-            flow["replica_interruptibility"] = flow.pop("pal_interruptibility")
+        older = draw(st.sampled_from([None, "pal_interruptibility", "replica_interruptibility"]))
+        if older is not None:
+            flow[older] = flow.pop("face_interruptibility")
     if "conferencing" in layers:
         layers["conferencing"]["username"] = layers["conferencing"]["username"].lower()
         live["conferencing_email"] = layers["conferencing"]["username"] + "@tavusinvite.com"

@@ -53,8 +53,25 @@ def test_tables_cover_the_documented_fields() -> None:
         "perception",
         "conversational_flow",
         "conferencing",
+        "sts",
+        "transport",
+        "capabilities",
+        "knowledge_base",
     }
     assert not (SERVER_OWNED & MANAGED_TOP_LEVEL)
+
+
+def test_open_layers_compare_every_key() -> None:
+    layers = {"sts": {"voice": "calm"}, "transport": {"transport_type": "livekit", "x": {"y": 1}}}
+    out = canonicalize(declared(layers=layers), live=False)
+    assert out["layers"]["sts"] == {"voice": "calm"}
+    assert out["layers"]["transport"] == layers["transport"]
+    assert diff_pal(declared(layers=layers), declared(layers=layers)).empty
+    changed = {**layers, "transport": {"transport_type": "daily"}}
+    assert [c.path for c in diff_pal(declared(layers=layers), declared(layers=changed))] == [
+        ("layers", "transport", "transport_type"),
+        ("layers", "transport", "x"),
+    ]
 
 
 def test_pipeline_mode_defaults_to_full() -> None:
@@ -89,7 +106,7 @@ def test_conversational_flow_defaults_are_filled_once_any_field_is_set() -> None
     assert out["layers"]["conversational_flow"] == {
         "turn_detection_model": "sparrow-1",
         "turn_taking_patience": "high",
-        "pal_interruptibility": "medium",
+        "face_interruptibility": "medium",
     }
     assert "conversational_flow" not in canonicalize(declared(), live=False).get("layers", {})
 
@@ -246,17 +263,23 @@ def test_masked_secret_makes_no_diff() -> None:
     [
         (
             {"conversational_flow": {"replica_interruptibility": "low"}},
-            "pal_interruptibility",
+            "face_interruptibility",
             "low",
+        ),
+        (
+            {"conversational_flow": {"pal_interruptibility": "high"}},
+            "face_interruptibility",
+            "high",
         ),
     ],
 )
-def test_legacy_flow_spelling_is_read_as_pal_interruptibility(
+def test_older_flow_spellings_are_read_as_face_interruptibility(
     live_layers: dict[str, Any], field: str, value: str
 ) -> None:
     out = canonicalize(declared(layers=live_layers), live=True)
     assert out["layers"]["conversational_flow"][field] == value
-    assert "replica_interruptibility" not in out["layers"]["conversational_flow"]
+    flow = out["layers"]["conversational_flow"]
+    assert not {"replica_interruptibility", "pal_interruptibility"} & set(flow)
     assert diff_pal(
         declared(layers=live_layers), declared(layers={"conversational_flow": {field: value}})
     ).empty

@@ -339,7 +339,7 @@ def test_legacy_spellings_in_the_live_document_are_patched_where_they_are() -> N
         "pal_name": "New",
         "system_prompt": "s",
         "default_face_id": "r1",
-        "layers": {"conversational_flow": {"pal_interruptibility": "high"}},
+        "layers": {"conversational_flow": {"face_interruptibility": "high"}},
     }
     patch = patch_for(live, want)
     result = apply(patch, live)

@@ -204,7 +204,6 @@ def test_pal_body_findings_are_relative_to_the_pal() -> None:
     del body["layers"]["tts"]  # type: ignore[attr-defined]
     found = validate_pal_body(body)
     assert {f.path for f in found} == {
-        "default_face_id",
         "system_prompt",
         "layers.llm.model",
         "layers.llm.extra_body.seed",
