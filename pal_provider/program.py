@@ -1,4 +1,5 @@
-"""The Pulumi program: one ``PalResource`` per declared PAL of the current stack.
+"""The Pulumi program: one ``PalResource`` per declared PAL of the current stack, and the
+registry tools, guardrails and objective sets they use.
 
 ``__main__.py`` calls :func:`run`. Validation happens here first, offline, so bad input
 stops the deployment with readable findings before any remote write.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,13 @@ import pulumi
 from pal_provider.core.masking import secret_refs
 from pal_provider.declaration import ResolvedFleet, load_stack
 from pal_provider.declaration.migration import MigrationPlan, plan_migration
-from pal_provider.provider import PalResource, ToolResource, split_config_key
+from pal_provider.provider import (
+    GuardrailResource,
+    ObjectivesResource,
+    PalResource,
+    ToolResource,
+    split_config_key,
+)
 
 CONFIG_NAMESPACE = "palfleet"
 
@@ -87,13 +95,29 @@ def tool_bodies(fleet: ResolvedFleet, plan: MigrationPlan) -> dict[str, dict[str
     return dict(sorted({**migrated, **declared}.items()))
 
 
+@dataclass(frozen=True)
+class Registered:
+    """Every resource the program registered, by logical name."""
+
+    pals: dict[str, PalResource]
+    tools: dict[str, ToolResource]
+    guardrails: dict[str, GuardrailResource]
+    objectives: dict[str, ObjectivesResource]
+
+    def all(self) -> list[pulumi.CustomResource]:
+        return [
+            *self.guardrails.values(),
+            *self.objectives.values(),
+            *self.tools.values(),
+            *self.pals.values(),
+        ]
+
+
 def register(fleet: ResolvedFleet, stack: str) -> dict[str, PalResource]:
-    return register_all(fleet, stack)[0]
+    return register_all(fleet, stack).pals
 
 
-def register_all(
-    fleet: ResolvedFleet, stack: str
-) -> tuple[dict[str, PalResource], dict[str, ToolResource]]:
+def register_all(fleet: ResolvedFleet, stack: str) -> Registered:
     """Validate everything that can fail (migration clashes, missing secrets) first; then
     register one ToolResource per registry tool and one PalResource per PAL."""
     config = pulumi.Config(CONFIG_NAMESPACE)
@@ -118,12 +142,31 @@ def register_all(
         )
         for name, body in tools_by_name.items()
     }
+    guardrails = {
+        name: GuardrailResource(
+            name, spec=record.body, api_base_url=base_url, api_key_config=fleet.api_key_config_key
+        )
+        for name, record in fleet.guardrails.items()
+    }
+    objectives = {
+        name: ObjectivesResource(
+            name, spec=record.body, api_base_url=base_url, api_key_config=fleet.api_key_config_key
+        )
+        for name, record in fleet.objectives.items()
+    }
     resources: dict[str, PalResource] = {}
     for name, pal in fleet.pals.items():
         migration = plan.pals.get(name)
+        spec: dict[str, Any] = dict(pal_specs[name])
+        if pal.guardrail_names:
+            # This account's ids, known once the guardrails exist (unknown in a preview).
+            ids: list[Any] = list(spec.get("guardrail_ids", []))
+            spec["guardrail_ids"] = ids + [guardrails[g].id for g in pal.guardrail_names]
+        if pal.objectives_name is not None:
+            spec["objectives_id"] = objectives[pal.objectives_name].id
         resources[name] = PalResource(
             name,
-            spec=pal_specs[name],
+            spec=spec,
             secrets=secrets[f"pal {name}"],
             attached_tool_ids=[tools[tool].tool_id for tool in plan.attached_names(pal)],
             migrated_tool_names=migration.tool_names if migration else None,
@@ -132,18 +175,21 @@ def register_all(
             api_base_url=base_url,
             api_key_config=fleet.api_key_config_key,
         )
-    return resources, tools
+    return Registered(resources, tools, guardrails, objectives)
 
 
 def run(root: Path | None = None) -> None:
     stack = pulumi.get_stack()
     project_root = root or Path.cwd()
     fleet = load(stack, project_root / "stacks")
-    resources, tools = register_all(fleet, stack)
-    pulumi.export("pal_ids", {name: res.pal_id for name, res in resources.items()})
-    pulumi.export("tool_ids", {name: tool.tool_id for name, tool in tools.items()})
-    registered: list[pulumi.CustomResource] = [*tools.values(), *resources.values()]
-    pulumi.run(lambda: settled(registered))
+    registered = register_all(fleet, stack)
+    pulumi.export("pal_ids", {name: res.pal_id for name, res in registered.pals.items()})
+    pulumi.export("tool_ids", {name: tool.tool_id for name, tool in registered.tools.items()})
+    if registered.guardrails:
+        pulumi.export("guardrail_ids", {n: g.id for n, g in registered.guardrails.items()})
+    if registered.objectives:
+        pulumi.export("objectives_ids", {n: o.id for n, o in registered.objectives.items()})
+    pulumi.run(lambda: settled(registered.all()))
 
 
 async def settled(resources: Iterable[pulumi.CustomResource]) -> None:

@@ -279,7 +279,13 @@ def _read_body(response: httpx.Response) -> tuple[Any, str]:
         return None, text
 
 
-_NOT_FOUND_IDS = ("invalid pal_id", "invalid persona_id", "invalid tool_id")
+_NOT_FOUND_IDS = (
+    "invalid pal_id",
+    "invalid persona_id",
+    "invalid tool_id",
+    "invalid guardrail_id",
+    "invalid objectives_id",
+)
 
 
 def _addresses_one_object(path: str) -> bool:

@@ -35,10 +35,12 @@ from pal_provider.api.wire import (
     is_short_create_response,
     read_pal,
     read_pal_page,
+    read_record,
     read_tool,
     read_tool_page,
     unwrap_list,
 )
+from pal_provider.core.records import RecordKind
 
 
 @dataclass(frozen=True)
@@ -415,12 +417,71 @@ class PalClient:
             return False
         return True
 
+    # -- guardrails and objective sets (pal-api.md section 8) ----------------------------------
+
+    def create_record(self, kind: RecordKind, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Create a guardrail or objective set; like :meth:`create_pal`, never blindly
+        repeated (the caller resolves an unknown outcome by looking for it)."""
+        req = ApiRequest("POST", kind.path, json=dict(body), idempotent=False)
+        result: dict[str, Any] = self._read(_record_reader(kind), self._send(req), req)
+        return result
+
+    def get_record(self, kind: RecordKind, record_id: str) -> dict[str, Any]:
+        req = ApiRequest("GET", f"{kind.path}/{_segment(record_id, kind.id_key)}")
+        result: dict[str, Any] = self._read(_record_reader(kind), self._send(req), req)
+        return result
+
+    def iter_records(
+        self, kind: RecordKind, *, name: str | None = None, limit: int = 100
+    ) -> Iterator[dict[str, Any]]:
+        """Every user record of the kind; with ``name``, only those of exactly that name."""
+
+        def page(number: int) -> Page:
+            params: dict[str, str | int] = {"page": number, "limit": limit}
+            if name is not None and kind.searchable_by_name:
+                params["name_or_uuid"] = name
+            req = ApiRequest("GET", kind.path, params=params)
+            response = self._send(req)
+            items, total = self._read(unwrap_list, response, req)
+            return Page(items, total, number, limit)
+
+        for record in _iterate(page):
+            if name is None or record.get(kind.name_key) == name:
+                yield record
+
+    def patch_record(
+        self, kind: RecordKind, record_id: str, ops: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any] | None:
+        """Apply a JSON Patch; the updated record, or None when the API changed nothing (304)."""
+        req = ApiRequest(
+            "PATCH",
+            f"{kind.path}/{_segment(record_id, kind.id_key)}",
+            json=[dict(op) for op in ops],
+            idempotent=patch_is_replay_safe(ops),
+        )
+        response = self._send(req)
+        if response.status == 304 or response.body is None:
+            return None
+        result: dict[str, Any] = self._read(_record_reader(kind), response, req)
+        return result
+
+    def delete_record_if_exists(self, kind: RecordKind, record_id: str) -> bool:
+        try:
+            self._delete(f"{kind.path}/{_segment(record_id, kind.id_key)}")
+        except errors.NotFound:
+            return False
+        return True
+
     def _read_tool_list(self, req: ApiRequest) -> list[dict[str, Any]]:
         response = self._send(req)
         if response.body is None:
             return []
         items: list[dict[str, Any]] = self._read(lambda b: unwrap_list(b)[0], response, req)
         return items
+
+
+def _record_reader(kind: RecordKind) -> Any:
+    return lambda body: read_record(body, id_key=kind.id_key)
 
 
 def _iterate(fetch: Any) -> Iterator[dict[str, Any]]:

@@ -106,6 +106,14 @@ def read_pal_page(body: Any, *, page: int, limit: int) -> Page:
     return Page([normalize_pal(i) for i in items], total, page, limit)
 
 
+def read_record(body: Any, *, id_key: str) -> dict[str, Any]:
+    """A guardrail or objective set: flat, or wrapped in ``data``. An objective set has a
+    ``data`` field of its own, so a body carrying its id is taken as the record itself."""
+    if isinstance(body, Mapping) and id_key in body:
+        return dict(body)
+    return unwrap_one(body, what=id_key.removesuffix("_id"))
+
+
 def read_tool(body: Any) -> dict[str, Any]:
     return unwrap_one(body, what="tool")
 

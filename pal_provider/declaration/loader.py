@@ -21,7 +21,7 @@ from .validate import validate_fleet
 from .yaml_source import YamlSource, read_yaml, split_path
 
 STACK_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-TOP_LEVEL_KEYS = "version, bindings, defaults, pals, tools"
+TOP_LEVEL_KEYS = "version, bindings, defaults, pals, tools, guardrails, objectives"
 
 
 @dataclass

@@ -227,6 +227,15 @@ class PalOptions(Strict):
     llm_endpoint: str | None = Field(
         default=None, description="custom LLM endpoint from bindings.llm_endpoints"
     )
+    guardrails: list[str] | None = Field(
+        default=None, description="logical names from the stack's guardrails:"
+    )
+    objectives: str | None = Field(
+        default=None, description="logical name from the stack's objectives:"
+    )
+    documents: list[str] | None = Field(
+        default=None, description="logical names from bindings.documents"
+    )
 
 
 class PalIntent(Strict):
@@ -328,6 +337,43 @@ class ToolSpec(Strict):
     tags: list[str] | None = None
 
 
+# --- guardrails and objective sets (pal-api.md section 8) --------------------------------------
+
+Modality = Literal["verbal", "visual", "audio"]
+
+
+class GuardrailSpec(Strict):
+    """A flat guardrail, keyed by logical name under the stack's `guardrails:`."""
+
+    guardrail_name: str | None = Field(default=None, description="defaults to the logical name")
+    guardrail_prompt: str
+    modality: Modality | None = None
+    callback_url: str | None = None
+    tool_call: dict[str, Any] | None = None
+    app_message: bool | None = None
+    tags: list[str] | None = None
+
+
+class ObjectiveItem(Strict):
+    objective_name: str
+    objective_prompt: str
+    confirmation_mode: Literal["auto", "manual"] | None = None
+    output_variables: list[str] | None = None
+    modality: Modality | None = None
+    next_required_objective: str | None = None
+    next_conditional_objectives: dict[str, str] | None = None
+    callback_url: str | None = None
+    tool_call: dict[str, Any] | None = None
+
+
+class ObjectivesSpec(Strict):
+    """An objective set, keyed by logical name under the stack's `objectives:`."""
+
+    name: str | None = Field(default=None, description="defaults to the logical name")
+    allow_loops: bool | None = None
+    data: list[ObjectiveItem]
+
+
 # --- bindings: what differs per environment and is never promoted --------------------------
 
 DEFAULT_API_KEY_CONFIG_KEY = "palfleet:tavusApiKey"
@@ -355,6 +401,10 @@ class Bindings(Strict):
     adopt_ids: dict[str, str] = Field(
         default_factory=dict, description="PAL logical name -> existing pal_id to take over"
     )
+    documents: dict[str, str] = Field(
+        default_factory=dict,
+        description="knowledge-base document logical name -> this environment's document_id",
+    )
 
 
 class FleetDeclaration(Strict):
@@ -363,3 +413,5 @@ class FleetDeclaration(Strict):
     defaults: PalIntent | None = None
     pals: dict[str, PalIntent] = Field(default_factory=dict)
     tools: dict[str, ToolSpec] = Field(default_factory=dict)
+    guardrails: dict[str, GuardrailSpec] = Field(default_factory=dict)
+    objectives: dict[str, ObjectivesSpec] = Field(default_factory=dict)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from . import catalog
 from .findings import Report, check_credential_headers, check_credential_query
 from .llm_binding import LEGACY_FIX, LlmBinding, llm_binding
 from .models import Bindings, LlmLayer, PalIntent, ToolSpec
+from .record_rules import check_references
 from .tool_rules import MAX_TOOLS_PER_PAL, SYSTEM_TOOLS, check_inline_tool
 from .urls import custom_llm_base_url_problems
 
@@ -40,6 +42,8 @@ class PalContext:
 
     bindings: Bindings | None = None
     tools: dict[str, ToolSpec] | None = None
+    guardrails: Sequence[str] | None = None
+    objectives: Sequence[str] | None = None
 
 
 def did_you_mean(word: str, options: list[str]) -> str:
@@ -60,6 +64,7 @@ def check_pal(report: Report, pal: PalIntent, ctx: PalContext) -> None:
     _check_perception(report, pal)
     _check_conferencing(report, pal)
     _check_options(report, pal, ctx)
+    check_references(report, pal, ctx.bindings, ctx.guardrails, ctx.objectives)
 
 
 def has_face(pal: PalIntent) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
+from pal_provider.core.records import GUARDRAIL, OBJECTIVES, record_body
 
 from .llm_binding import llm_binding
 from .merge import merge_intent
@@ -30,10 +31,22 @@ class DesiredPal:
     force: bool = False
     migrate_inline_tools: bool = False
     tool_names: list[str] = field(default_factory=list)
+    # Logical names of the stack's guardrails and objective set: their ids are the account's,
+    # known once those exist (the program passes their resources' ids into the body).
+    guardrail_names: list[str] = field(default_factory=list)
+    objectives_name: str | None = None
 
 
 @dataclass(frozen=True)
 class DesiredTool:
+    name: str
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DesiredRecord:
+    """A guardrail or objective set: its logical name and API body."""
+
     name: str
     body: dict[str, Any]
 
@@ -45,6 +58,8 @@ class ResolvedFleet:
     api_key_config_key: str
     pals: dict[str, DesiredPal]
     tools: dict[str, DesiredTool]
+    guardrails: dict[str, DesiredRecord] = field(default_factory=dict)
+    objectives: dict[str, DesiredRecord] = field(default_factory=dict)
 
 
 def _config_key(ref: SecretRef, bindings: Bindings) -> str:
@@ -86,6 +101,9 @@ def resolve_pal(name: str, pal: PalIntent, fleet: FleetDeclaration) -> DesiredPa
     if layers is not None and layers.tts is not None and layers.tts.api_key is not None:
         body["layers"]["tts"]["api_key"] = _marker(layers.tts.api_key, bindings)
     options = pal.palfleet
+    documents = [bindings.documents[d] for d in (options.documents or [])] if options else []
+    if documents:
+        body["document_ids"] = sorted({*body.get("document_ids", []), *documents})
     adopt = (options.adopt_id if options else None) or bindings.adopt_ids.get(name)
     return DesiredPal(
         logical_name=name,
@@ -94,6 +112,8 @@ def resolve_pal(name: str, pal: PalIntent, fleet: FleetDeclaration) -> DesiredPa
         force=bool(options and options.force_maker_overwrite),
         migrate_inline_tools=bool(options and options.migrate_inline_tools),
         tool_names=list(options.tools or []) if options else [],
+        guardrail_names=list(options.guardrails or []) if options else [],
+        objectives_name=options.objectives if options else None,
     )
 
 
@@ -117,10 +137,25 @@ def resolve_fleet(fleet: FleetDeclaration, stack: str) -> ResolvedFleet:
     tools = {
         name: resolve_tool(name, fleet.tools[name], fleet.bindings) for name in sorted(fleet.tools)
     }
+    guardrails = {
+        name: DesiredRecord(
+            name, record_body(GUARDRAIL, name, fleet.guardrails[name].model_dump(exclude_none=True))
+        )
+        for name in sorted(fleet.guardrails)
+    }
+    objectives = {
+        name: DesiredRecord(
+            name,
+            record_body(OBJECTIVES, name, fleet.objectives[name].model_dump(exclude_none=True)),
+        )
+        for name in sorted(fleet.objectives)
+    }
     return ResolvedFleet(
         stack=stack,
         api_base_url=fleet.bindings.api_base_url,
         api_key_config_key=_config_key(fleet.bindings.api_key, fleet.bindings),
         pals=pals,
         tools=tools,
+        guardrails=guardrails,
+        objectives=objectives,
     )

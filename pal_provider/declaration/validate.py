@@ -12,6 +12,7 @@ from .findings import Finding, Report, check_credential_headers, check_credentia
 from .merge import merge_intent
 from .models import CONFIG_KEY_RE, FleetDeclaration, PalIntent
 from .pal_rules import ID_RE, PalContext, check_pal
+from .record_rules import check_guardrail, check_objectives
 from .schema_errors import validation_findings
 from .secrets import SECRET_MARKER, is_secret_marker
 from .tool_rules import check_registry_tool
@@ -30,7 +31,16 @@ def validate_fleet(fleet: FleetDeclaration, stack: str) -> list[Finding]:
     _check_defaults(report.child("defaults"), fleet)
     for key, tool in fleet.tools.items():
         check_registry_tool(report.child("tools", key), key, tool)
-    ctx = PalContext(bindings=fleet.bindings, tools=fleet.tools)
+    for key, guardrail in fleet.guardrails.items():
+        check_guardrail(report.child("guardrails", key), key, guardrail)
+    for key, objectives in fleet.objectives.items():
+        check_objectives(report.child("objectives", key), key, objectives)
+    ctx = PalContext(
+        bindings=fleet.bindings,
+        tools=fleet.tools,
+        guardrails=list(fleet.guardrails),
+        objectives=list(fleet.objectives),
+    )
     names: dict[str, str] = {}
     usernames: dict[str, str] = {}
     adopted: dict[str, str] = {}

@@ -1,9 +1,11 @@
 """The Pulumi dynamic providers of palfleet: its public surface.
 
-``PalResource`` (``pulumi-python:dynamic/tavus:Pal``) and ``ToolResource``
-(``pulumi-python:dynamic/tavus:Tool``) are what a program registers. Their providers are
+``PalResource`` (``pulumi-python:dynamic/tavus:Pal``), ``ToolResource``
+(``pulumi-python:dynamic/tavus:Tool``), ``GuardrailResource`` (``...:Guardrail``) and
+``ObjectivesResource`` (``...:Objectives``) are what a program registers. Their providers are
 pickled into every resource's state by class path, so ``pal_provider.provider.pal.PalProvider``
-and ``pal_provider.provider.tool.ToolProvider`` stay importable at those paths for good.
+``pal_provider.provider.tool.ToolProvider`` and ``pal_provider.provider.records.GuardrailProvider``
+/ ``ObjectivesProvider`` stay importable at those paths for good.
 
 Inside: ``base`` (what both providers share), ``pal`` / ``tool`` (the protocol glue),
 ``pal_lifecycle`` (a PAL's create, update and read), ``reconcile`` / ``tool_reconcile`` (the
@@ -14,12 +16,26 @@ API work), ``attachments``, ``leftovers`` (interrupted creates), ``state`` / ``t
 
 from pal_provider.provider.failures import ReconcileError
 from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider, PalResource
+from pal_provider.provider.records import (
+    GUARDRAIL_TYPE_TOKEN,
+    OBJECTIVES_TYPE_TOKEN,
+    GuardrailProvider,
+    GuardrailResource,
+    ObjectivesProvider,
+    ObjectivesResource,
+)
 from pal_provider.provider.settings import ProviderSettings, split_config_key
 from pal_provider.provider.tool import TOOL_TYPE_TOKEN, ToolProvider, ToolResource
 
 __all__ = [
+    "GUARDRAIL_TYPE_TOKEN",
+    "OBJECTIVES_TYPE_TOKEN",
     "PAL_TYPE_TOKEN",
     "TOOL_TYPE_TOKEN",
+    "GuardrailProvider",
+    "GuardrailResource",
+    "ObjectivesProvider",
+    "ObjectivesResource",
     "PalProvider",
     "PalResource",
     "ProviderSettings",

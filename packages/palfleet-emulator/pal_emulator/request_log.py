@@ -16,6 +16,11 @@ _TEMPLATES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^/v2/(pals|personas)/[^/]+/tools$"), r"/v2/\1/{id}/tools"),
     (re.compile(r"^/v2/(pals|personas)/[^/]+$"), r"/v2/\1/{id}"),
     (re.compile(r"^/v2/tools/[^/]+$"), "/v2/tools/{id}"),
+    (re.compile(r"^/v2/guardrails/(?!tags$)[^/]+$"), "/v2/guardrails/{id}"),
+    (re.compile(r"^/v2/objectives/(?!validate$)[^/]+$"), "/v2/objectives/{id}"),
+    (re.compile(r"^/v2/conversations/[^/]+/end$"), "/v2/conversations/{id}/end"),
+    (re.compile(r"^/v2/conversations/[^/]+$"), "/v2/conversations/{id}"),
+    (re.compile(r"^/v2/(faces|replicas|documents)/[^/]+$"), r"/v2/\1/{id}"),
 ]
 
 
