@@ -18,11 +18,12 @@ one side lacks it entirely.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from pal_provider.core import Change, ChangeSet, diff_documents, diff_pal
 from pal_provider.core.jsonvalue import get_path
+from pal_provider.core.records import GUARDRAIL, OBJECTIVES, RecordKind, canonical_record
 from pal_provider.declaration import DesiredPal, ResolvedFleet
 from pal_provider.declaration.migration import inline_entries, without_inline_tools
 from pal_provider.declaration.tool_definition import canonical_tool
@@ -67,10 +68,14 @@ class PalComparison:
 
 @dataclass(frozen=True)
 class ToolComparison:
+    """A registry tool, or (``kind`` ``guardrail`` / ``objectives``) an account record the
+    stack declares by logical name; ``tool_id`` is then the record's id."""
+
     name: str
     action: ToolAction
     tool_id: str | None = None
     changes: ChangeSet = field(default_factory=ChangeSet)
+    kind: str = "tool"
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class FleetComparison:
     pals: tuple[PalComparison, ...]
     tools: tuple[ToolComparison, ...]
     not_declared: tuple[LivePalRef, ...]
+    records: tuple[ToolComparison, ...] = ()  # guardrails, then objective sets
 
     @property
     def blocked(self) -> bool:
@@ -92,7 +98,11 @@ class FleetComparison:
 
     @property
     def has_changes(self) -> bool:
-        return any(p.changed for p in self.pals) or any(t.action != "unchanged" for t in self.tools)
+        return (
+            any(p.changed for p in self.pals)
+            or any(t.action != "unchanged" for t in self.tools)
+            or any(r.action != "unchanged" for r in self.records)
+        )
 
     def count(self, what: str) -> int:
         counters: dict[str, Callable[[], int]] = {
@@ -110,6 +120,8 @@ class FleetComparison:
             "attach": lambda: sum(len(p.attach) for p in self.pals),
             "detach": lambda: sum(len(p.detach) for p in self.pals),
             "migrate": lambda: sum(len(p.migrate) for p in self.pals),
+            "records_create": lambda: sum(r.action == "create" for r in self.records),
+            "records_update": lambda: sum(r.action == "update" for r in self.records),
         }
         return counters[what]()
 
@@ -121,11 +133,18 @@ class FleetComparison:
         live PALs nobody declares are another question, left out."""
         wanted = set(names)
         tools = {tool for name in wanted for tool in fleet.pals[name].tool_names}
+        records = {(RECORD_KINDS[0], g) for n in wanted for g in fleet.pals[n].guardrail_names}
+        records |= {
+            (RECORD_KINDS[1], objectives)
+            for n in wanted
+            if (objectives := fleet.pals[n].objectives_name) is not None
+        }
         return FleetComparison(
             stack=self.stack,
             pals=tuple(p for p in self.pals if p.logical_name in wanted),
             tools=tuple(t for t in self.tools if t.name in tools),
             not_declared=(),
+            records=tuple(r for r in self.records if (r.kind, r.name) in records),
         )
 
 
@@ -142,7 +161,10 @@ SUMMARY_KEYS: Final = (
     "attach",
     "detach",
     "migrate",
+    "records_create",
+    "records_update",
 )
+RECORD_KINDS: Final = (GUARDRAIL.kind, OBJECTIVES.kind)
 
 
 # -- matching -------------------------------------------------------------------------------
@@ -231,6 +253,54 @@ def as_declared(changes: ChangeSet, desired: Mapping[str, Any]) -> ChangeSet:
     return ChangeSet(shown)
 
 
+# -- guardrails and objective sets ----------------------------------------------------------
+
+
+def _live_record(
+    kind: RecordKind, body: Mapping[str, Any], live: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The live record a declared one is: an identical one of the same name first (what the
+    provider adopts), else the first of that name (what an update would change)."""
+    name = body.get(kind.name_key)
+    named = [r for r in live if r.get(kind.name_key) == name]
+    wanted = canonical_record(kind, body)
+    identical = [r for r in named if canonical_record(kind, r) == wanted]
+    found = identical or named
+    return found[0] if found else None
+
+
+def compare_record(
+    kind: RecordKind, name: str, body: dict[str, Any], live: list[dict[str, Any]]
+) -> ToolComparison:
+    current = _live_record(kind, body, live)
+    desired = canonical_record(kind, body)
+    if current is None:
+        return ToolComparison(name, "create", None, diff_documents({}, desired), kind=kind.kind)
+    changes = diff_documents(canonical_record(kind, current), desired)
+    action: ToolAction = "update" if changes else "unchanged"
+    return ToolComparison(name, action, str(current.get(kind.id_key)), changes, kind=kind.kind)
+
+
+def record_ids(records: Iterable[ToolComparison]) -> dict[tuple[str, str], str]:
+    """(kind, logical name) -> the live id, or a placeholder for one the apply creates."""
+    return {
+        (r.kind, r.name): r.tool_id if r.tool_id else f"<new {r.kind} {r.name}>" for r in records
+    }
+
+
+def with_record_ids(pal: DesiredPal, ids: Mapping[tuple[str, str], str]) -> DesiredPal:
+    """The PAL body with this account's ids of the records it names."""
+    if not pal.guardrail_names and pal.objectives_name is None:
+        return pal
+    body = dict(pal.body)
+    if pal.guardrail_names:
+        named = [ids[(GUARDRAIL.kind, name)] for name in pal.guardrail_names]
+        body["guardrail_ids"] = [*body.get("guardrail_ids", []), *named]
+    if pal.objectives_name is not None:
+        body["objectives_id"] = ids[(OBJECTIVES.kind, pal.objectives_name)]
+    return replace(pal, body=body)
+
+
 def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparison:
     pal_name = str(pal.body.get("pal_name", pal.logical_name))
     if match.action in ("ambiguous", "adopt_missing"):
@@ -293,12 +363,27 @@ def _not_declared(live: LiveAccount, matches: Iterable[Match]) -> tuple[LivePalR
 
 
 def compare_fleet(fleet: ResolvedFleet, live: LiveAccount) -> FleetComparison:
+    records = (
+        *(
+            compare_record(GUARDRAIL, name, record.body, live.guardrails)
+            for name, record in sorted(fleet.guardrails.items())
+        ),
+        *(
+            compare_record(OBJECTIVES, name, record.body, live.objectives)
+            for name, record in sorted(fleet.objectives.items())
+        ),
+    )
+    ids = record_ids(records)
     matches = match_pals(fleet, live.pals)
-    pals = tuple(compare_pal(fleet.pals[name], matches[name], live) for name in sorted(fleet.pals))
+    pals = tuple(
+        compare_pal(with_record_ids(fleet.pals[name], ids), matches[name], live)
+        for name in sorted(fleet.pals)
+    )
     tools = tuple(compare_tool(name, fleet.tools[name].body, live) for name in sorted(fleet.tools))
     return FleetComparison(
         stack=fleet.stack,
         pals=pals,
         tools=tools,
         not_declared=_not_declared(live, matches.values()),
+        records=records,
     )

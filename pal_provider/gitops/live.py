@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pal_provider.api import PalClient
+from pal_provider.core.records import RecordKind
 
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 32
@@ -34,6 +35,9 @@ class LiveAccount:
     attached: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # face id -> face name, where the API lists faces (export names face bindings after them)
     face_names: dict[str, str] = field(default_factory=dict)
+    # the account's guardrails and objective sets (pal-api.md section 8)
+    guardrails: list[dict[str, Any]] = field(default_factory=list)
+    objectives: list[dict[str, Any]] = field(default_factory=list)
 
 
 def check_concurrency(value: int) -> int:
@@ -86,6 +90,11 @@ def read_pals(
             pals[str(pal["pal_id"])] = pal
             advance(1)
     return pals
+
+
+def read_records(client: PalClient, kind: RecordKind) -> list[dict[str, Any]]:
+    """Every guardrail or objective set of the account."""
+    return list(client.iter_records(kind, limit=PAGE_LIMIT))
 
 
 def read_tools(client: PalClient) -> dict[str, dict[str, Any]]:

@@ -21,11 +21,12 @@ is compared, and the reads are dropped, when the declaration has errors.
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from pal_provider.api import PalApiError, PalClient
+from pal_provider.core.records import GUARDRAIL, OBJECTIVES
 
 from .baseline import declaration_at, with_secret_reference_changes
 from .compare import FleetComparison, attachment_reads, compare_fleet
@@ -36,6 +37,7 @@ from .live import (
     check_concurrency,
     read_attached,
     read_pals,
+    read_records,
     read_tools,
 )
 from .render import Context, Mode, render, render_error
@@ -93,15 +95,35 @@ class Compared:
     base_url: str
 
 
-Live = tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]
+@dataclass(frozen=True)
+class Wanted:
+    """Which account records a stack's comparison needs beside its PALs and tools."""
+
+    guardrails: bool
+    objectives: bool
+
+    @classmethod
+    def of(cls, document: Any) -> Wanted:
+        declared = document if isinstance(document, dict) else {}
+        return cls(bool(declared.get("guardrails")), bool(declared.get("objectives")))
 
 
-def _read_live(client: PalClient, concurrency: int, progress: Progress) -> Live:
-    """The account's PALs and tools: the tools list beside the PAL pages."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+def _read_live(
+    client: PalClient, concurrency: int, progress: Progress, wanted: Wanted
+) -> LiveAccount:
+    """The account's PALs, with its tools (and the guardrails and objective sets the stack
+    declares) read beside the PAL pages; attachments come later, from the listed PALs."""
+    with ThreadPoolExecutor(max_workers=3) as pool:
         tools_read = pool.submit(read_tools, client)
+        guardrails = pool.submit(read_records, client, GUARDRAIL) if wanted.guardrails else None
+        objectives = pool.submit(read_records, client, OBJECTIVES) if wanted.objectives else None
         pals = read_pals(client, progress, concurrency)
-        return pals, tools_read.result()
+        return LiveAccount(
+            pals=pals,
+            tools=tools_read.result(),
+            guardrails=guardrails.result() if guardrails else [],
+            objectives=objectives.result() if objectives else [],
+        )
 
 
 def compare_stack(options: PlanOptions) -> Compared:
@@ -116,7 +138,7 @@ def compare_stack(options: PlanOptions) -> Compared:
         raise CommandError(str(exc)) from None
     api_key = api_key_from_env(options.api_key_env)
     progress = Progress(options.progress)
-    early: list[tuple[PalClient, Future[Live]]] = []
+    early: list[tuple[PalClient, Future[LiveAccount]]] = []
     with ThreadPoolExecutor(max_workers=1) as pool:
 
         def begin_reading(document: Any) -> None:
@@ -135,7 +157,12 @@ def compare_stack(options: PlanOptions) -> Compared:
             except CommandError:
                 return  # reported below, once the declaration is known to be valid
             if client is not None:
-                early.append((client, pool.submit(_read_live, client, concurrency, progress)))
+                early.append(
+                    (
+                        client,
+                        pool.submit(_read_live, client, concurrency, progress, Wanted.of(document)),
+                    )
+                )
 
         loaded = load_declared(options.stack, options.root, on_parsed=begin_reading)
         unknown = [name for name in options.pals if name not in loaded.fleet.pals]
@@ -155,19 +182,24 @@ def compare_stack(options: PlanOptions) -> Compared:
         if reading is not None:
             client = next(c for c, read in early if read is reading)
         try:
-            pals, tools = reading.result() if reading else _read_live(client, concurrency, progress)
+            wanted_records = Wanted(bool(loaded.fleet.guardrails), bool(loaded.fleet.objectives))
+            read = (
+                reading.result()
+                if reading
+                else _read_live(client, concurrency, progress, wanted_records)
+            )
             wanted = attachment_reads(loaded.fleet)
             attached = read_attached(
                 client,
-                [pal_id for pal_id, pal in pals.items() if wanted(pal)],
+                [pal_id for pal_id, pal in read.pals.items() if wanted(pal)],
                 concurrency=concurrency,
                 progress=progress,
-                pals=pals,
-                tools=tools,
+                pals=read.pals,
+                tools=read.tools,
             )
         except PalApiError as exc:
             raise account_error(exc, client.base_url, options.stack) from None
-    live = LiveAccount(pals=pals, tools=tools, attached=attached)
+    live = replace(read, attached=attached)
     comparison = compare_fleet(loaded.fleet, live)
     comparison = with_secret_reference_changes(comparison, baseline, loaded.fleet)
     if options.pals:

@@ -98,6 +98,7 @@ def _summary_lines(cmp: FleetComparison, mode: Mode) -> list[str]:
             f"Tools: {s['tools_create']} to create, {s['tools_update']} to update; "
             f"attachments: {s['attach']} to add, {s['detach']} to remove; "
             f"inline tools to migrate: {s['migrate']}",
+            *_records_line(cmp, mode),
         ]
     differ = sum(p.action in ("update", "adopt") and p.changed for p in cmp.pals)
     return [
@@ -106,6 +107,22 @@ def _summary_lines(cmp: FleetComparison, mode: Mode) -> list[str]:
         f"{s['not_declared']} live but not declared, {s['unchanged'] + s['adopt'] - _adopt_changed(cmp)}"
         " in sync",
         f"Tools: {s['tools_create']} declared but missing live, {s['tools_update']} differ",
+        *_records_line(cmp, mode),
+    ]
+
+
+def _records_line(cmp: FleetComparison, mode: Mode) -> list[str]:
+    if not cmp.records:
+        return []
+    s = cmp.summary()
+    if mode == "plan":
+        return [
+            f"Guardrails and objective sets: {s['records_create']} to create, "
+            f"{s['records_update']} to update"
+        ]
+    return [
+        f"Guardrails and objective sets: {s['records_create']} declared but missing live, "
+        f"{s['records_update']} differ"
     ]
 
 
@@ -149,15 +166,17 @@ def _long_diffs(pal: PalComparison | ToolComparison) -> list[tuple[str, str]]:
 
 
 def _tool_head(tool: ToolComparison, mode: Mode) -> str | None:
+    """The head line of a registry tool, guardrail or objective set (its ``kind``)."""
+    kind = "objective set" if tool.kind == "objectives" else tool.kind
     if tool.action == "unchanged":
         return None
     if mode == "drift":
         if tool.action == "create":
-            return f"- missing live tool {tool.name}"
-        return f"~ differs tool {tool.name} ({tool.tool_id}): live -> declared"
+            return f"- missing live {kind} {tool.name}"
+        return f"~ differs {kind} {tool.name} ({tool.tool_id}): live -> declared"
     if tool.action == "create":
-        return f"+ create tool {tool.name}"
-    return f"~ update tool {tool.name} ({tool.tool_id})"
+        return f"+ create {kind} {tool.name}"
+    return f"~ update {kind} {tool.name} ({tool.tool_id})"
 
 
 def render_text(cmp: FleetComparison, mode: Mode, context: Context) -> str:
@@ -175,7 +194,7 @@ def render_text(cmp: FleetComparison, mode: Mode, context: Context) -> str:
             out += [f"        {line}" for line in diff.splitlines()]
     for ref in cmp.not_declared:
         out.append(f"? not declared {ref.pal_name!r} ({ref.pal_id}): {NOT_DECLARED_NOTE}")
-    for tool in cmp.tools:
+    for tool in (*cmp.tools, *cmp.records):
         head = _tool_head(tool, mode)
         if head is None:
             continue
@@ -242,6 +261,12 @@ def render_markdown(cmp: FleetComparison, mode: Mode, context: Context) -> str:
         "attach": "attachments to add",
         "detach": "attachments to remove",
         "migrate": "inline tools to migrate",
+        "records_create": "guardrails and objective sets to create"
+        if mode == "plan"
+        else "guardrails and objective sets missing live",
+        "records_update": "guardrails and objective sets to update"
+        if mode == "plan"
+        else "guardrails and objective sets that differ",
     }
     out += ["| | count |", "|---|---:|"]
     out += [f"| {labels[key]} | {value} |" for key, value in s.items()]
@@ -270,10 +295,10 @@ def render_markdown(cmp: FleetComparison, mode: Mode, context: Context) -> str:
         out += ["#### Live PALs not declared", "", f"_{_md(NOT_DECLARED_NOTE)}._", ""]
         out += [f"- `{_md(ref.pal_id)}` {_md(ref.pal_name)}" for ref in cmp.not_declared]
         out.append("")
-    tool_blocks = [(t, _tool_head(t, mode)) for t in cmp.tools]
+    tool_blocks = [(t, _tool_head(t, mode)) for t in (*cmp.tools, *cmp.records)]
     tool_blocks = [(t, h) for t, h in tool_blocks if h is not None]
     if tool_blocks:
-        out += ["#### Registry tools", ""]
+        out += ["#### Registry tools, guardrails and objective sets", ""]
         for tool, head in tool_blocks:
             assert head is not None
             out.append(f"- {_md(head)}")
@@ -333,6 +358,16 @@ def to_json_data(cmp: FleetComparison, mode: Mode, context: Context) -> dict[str
                 "changes": [change_record(c) for c in t.changes],
             }
             for t in cmp.tools
+        ],
+        "records": [
+            {
+                "kind": r.kind,
+                "name": r.name,
+                "action": r.action,
+                "id": r.tool_id,
+                "changes": [change_record(c) for c in r.changes],
+            }
+            for r in cmp.records
         ],
         "not_declared": [{"pal_id": r.pal_id, "pal_name": r.pal_name} for r in cmp.not_declared],
     }

@@ -1,0 +1,113 @@
+"""plan and drift cover guardrails and objective sets: matched by name, compared by canonical
+form, and a PAL's guardrail_ids / objectives_id compared as this account's ids."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pal_provider.api import PalClient
+from pal_provider.core.masking import replace_secret_refs
+from pal_provider.core.records import GUARDRAIL, OBJECTIVES
+from pal_provider.gitops.compare import record_ids, with_record_ids
+
+from .conftest import ANNA, PLANTED, Invoke, resolved, write_stack
+
+STACK = f"""\
+version: 1
+bindings:
+  api_base_url: http://127.0.0.1:9/v2
+  faces: {{anna: {ANNA}}}
+guardrails:
+  no-diagnosis:
+    guardrail_prompt: Never diagnose.
+    tags: [health]
+objectives:
+  intake:
+    data:
+      - {{objective_name: greet, objective_prompt: Say hello., next_required_objective: ask}}
+      - {{objective_name: ask, objective_prompt: Ask what they need.}}
+pals:
+  nurse:
+    pal_name: Nurse
+    face: anna
+    system_prompt: Help with appointments.
+    palfleet: {{guardrails: [no-diagnosis], objectives: intake}}
+"""
+
+
+def apply_with_records(client: PalClient, root: Path, stack: str) -> dict[str, Any]:
+    """What `pulumi up` makes: the records, then the PAL pointing at their ids."""
+    fleet = resolved(root, stack)
+    ids: dict[tuple[str, str], str] = {}
+    for name, record in fleet.guardrails.items():
+        ids[(GUARDRAIL.kind, name)] = client.create_record(GUARDRAIL, record.body)["guardrail_id"]
+    for name, record in fleet.objectives.items():
+        ids[(OBJECTIVES.kind, name)] = client.create_record(OBJECTIVES, record.body)[
+            "objectives_id"
+        ]
+    pal = with_record_ids(fleet.pals["nurse"], ids)
+    body = replace_secret_refs(pal.body, lambda _p, key: PLANTED[key])
+    return {"ids": ids, "pal": client.create_pal(body)}
+
+
+def test_a_new_stack_plans_its_records_first(palfleet: Invoke, stack_root: Path) -> None:
+    write_stack(stack_root, "care", STACK)
+    plan = palfleet("plan", "--stack", "care")
+    assert plan.exit_code == 2, plan.stdout + plan.stderr
+    assert "+ create guardrail no-diagnosis" in plan.stdout
+    assert "+ create objective set intake" in plan.stdout
+    data = json.loads(palfleet("plan", "--stack", "care", "--format", "json").stdout)
+    assert data["summary"]["records_create"] == 2
+    (nurse,) = data["pals"]
+    changes = {c["path"]: c for c in nurse["changes"]}
+    assert changes["objectives_id"]["new"] == "<new objectives intake>"
+
+
+def test_applied_records_plan_clean_and_a_changed_prompt_is_an_update(
+    palfleet: Invoke, stack_root: Path, client: PalClient
+) -> None:
+    write_stack(stack_root, "care", STACK)
+    applied = apply_with_records(client, stack_root, "care")
+    clean = palfleet("plan", "--stack", "care")
+    assert clean.exit_code == 0, clean.stdout + clean.stderr
+    assert palfleet("drift", "--stack", "care").exit_code == 0
+
+    write_stack(stack_root, "care", STACK.replace("Never diagnose.", "Never diagnose anyone."))
+    changed = palfleet("plan", "--stack", "care", "--format", "json")
+    assert changed.exit_code == 2
+    data = json.loads(changed.stdout)
+    (record,) = [r for r in data["records"] if r["action"] != "unchanged"]
+    assert record["kind"] == "guardrail" and record["name"] == "no-diagnosis"
+    assert record["id"] == applied["ids"][("guardrail", "no-diagnosis")]
+    assert [c["path"] for c in record["changes"]] == ["guardrail_prompt"]
+    assert all(p["action"] == "unchanged" for p in data["pals"]), "the PAL keeps the same ids"
+
+
+def test_a_pal_pointing_elsewhere_is_a_change(
+    palfleet: Invoke, stack_root: Path, client: PalClient
+) -> None:
+    write_stack(stack_root, "care", STACK)
+    applied = apply_with_records(client, stack_root, "care")
+    other = client.create_record(GUARDRAIL, {"guardrail_name": "x", "guardrail_prompt": "y"})
+    client.patch_pal(
+        applied["pal"]["pal_id"],
+        [{"op": "replace", "path": "/guardrail_ids", "value": [other["guardrail_id"]]}],
+    )
+    drift = palfleet("drift", "--stack", "care", "--format", "json")
+    assert drift.exit_code == 2
+    (nurse,) = json.loads(drift.stdout)["pals"]
+    assert [c["path"] for c in nurse["changes"]] == ["guardrail_ids"]
+
+
+def test_record_ids_name_what_an_apply_creates() -> None:
+    from pal_provider.gitops.compare import ToolComparison
+
+    ids = record_ids(
+        [
+            ToolComparison("a", "unchanged", "g0123456789a", kind="guardrail"),
+            ToolComparison("b", "create", None, kind="objectives"),
+        ],
+    )
+    assert ids == {("guardrail", "a"): "g0123456789a", ("objectives", "b"): "<new objectives b>"}
