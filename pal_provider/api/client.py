@@ -257,6 +257,23 @@ class PalClient:
                 return names
             page += 1
 
+    def document_names(self) -> dict[str, str]:
+        """Knowledge-base document id -> name, as far as the API lists documents (an account
+        whose API has no document list gives {})."""
+        names: dict[str, str] = {}
+        try:
+            for page_number in range(1, 1_000):
+                req = ApiRequest("GET", "/documents", params={"page": page_number, "limit": 100})
+                items, total = self._read(unwrap_list, self._send(req), req)
+                for doc in items:
+                    if isinstance(doc.get("document_id"), str):
+                        names[doc["document_id"]] = str(doc.get("document_name") or "")
+                if not items or (total is not None and len(names) >= total):
+                    break
+        except errors.PalApiError:
+            return names
+        return names
+
     def patch_pal(
         self, pal_id: str, ops: Sequence[Mapping[str, Any]], *, force: bool = False
     ) -> PatchResult:

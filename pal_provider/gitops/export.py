@@ -8,6 +8,10 @@
 * Secrets (the API masks them) become references ``{secret: palfleet:<name>}`` the user fills
   with the printed ``pulumi config set --secret`` commands.
 * Attached registry tools go under ``tools:`` and each PAL's ``palfleet.tools``.
+* The guardrails and objective set a PAL points at go under ``guardrails:`` / ``objectives:``
+  (logical names from their API names) and its ``palfleet.guardrails`` / ``objectives``; its
+  knowledge-base documents to ``bindings.documents`` and ``palfleet.documents``. No per-account
+  id stays in a PAL's intent, so the export promotes.
 * Values common to every exported PAL (two or more) are factored into ``defaults``.
 
 The result is validated with ``load_stack``; comparing it with the account (``palfleet plan``)
@@ -25,6 +29,7 @@ from pal_provider.api import PalApiError
 from pal_provider.core import canonicalize
 from pal_provider.core.jsonvalue import delete_pruning
 from pal_provider.core.masking import TOOL_AUTH_SECRET_KEYS
+from pal_provider.core.records import GUARDRAIL, OBJECTIVES, RecordKind, canonical_record
 from pal_provider.declaration.findings import CREDENTIAL_HEADERS
 from pal_provider.declaration.tool_definition import canonical_tool
 from pal_provider.declaration.yaml_source import read_yaml
@@ -37,6 +42,7 @@ from .live import (
     may_carry_tools,
     read_attached,
     read_pals,
+    read_records,
     read_tools,
 )
 from .names import camel, slugify, unique
@@ -153,6 +159,10 @@ class _Builder:
         self.endpoints: dict[str, dict[str, Any]] = {}  # logical name -> binding
         self.endpoint_keys: dict[str, str] = {}  # json of (base_url, headers, query) -> name
         self.binding_names: set[str] = set()
+        # record id -> logical name, and logical name -> definition, per kind
+        self.record_names: dict[str, dict[str, str]] = {"guardrail": {}, "objectives": {}}
+        self.records: dict[str, dict[str, dict[str, Any]]] = {"guardrail": {}, "objectives": {}}
+        self.documents: dict[str, str] = {}  # document id -> logical name
 
     def face(self, face_id: str, owner: str) -> str:
         """The binding name of a face: after the face's own name when the API lists it,
@@ -190,9 +200,61 @@ class _Builder:
             self.endpoint_keys[key] = name
         return self.endpoint_keys[key]
 
+    def record(self, kind: RecordKind, record_id: str, live: list[dict[str, Any]]) -> str | None:
+        """The logical name of a live guardrail or objective set (None: not in the account)."""
+        names = self.record_names[kind.kind]
+        if record_id not in names:
+            found = next((r for r in live if r.get(kind.id_key) == record_id), None)
+            if found is None:
+                return None
+            api_name = str(found.get(kind.name_key) or kind.kind)
+            logical = unique(slugify(api_name) or kind.kind, set(self.records[kind.kind]))
+            definition = canonical_record(kind, found)
+            if definition.get(kind.name_key) == logical:
+                del definition[kind.name_key]
+            names[record_id] = logical
+            self.records[kind.kind][logical] = definition
+        return names[record_id]
+
+    def _references(self, logical: str, body: dict[str, Any]) -> None:
+        """Per-account ids out of the PAL's intent, into names the stack declares or binds."""
+        options: dict[str, Any] = {}
+        guardrails: list[str] = []
+        kept: list[str] = []
+        for record_id in body.pop("guardrail_ids", []):
+            name = self.record(GUARDRAIL, str(record_id), self.live.guardrails)
+            (guardrails if name else kept).append(name or record_id)
+        if kept:
+            body["guardrail_ids"] = kept
+            self.exported.notes.append(
+                f"PAL {logical}: guardrail id(s) {', '.join(kept)} are not in the account's "
+                "list; kept as raw ids"
+            )
+        if guardrails:
+            options["guardrails"] = sorted(guardrails)
+        objectives_id = body.pop("objectives_id", None)
+        if objectives_id is not None:
+            name = self.record(OBJECTIVES, str(objectives_id), self.live.objectives)
+            if name:
+                options["objectives"] = name
+            else:
+                body["objectives_id"] = objectives_id
+        documents = [self.document(str(d)) for d in body.pop("document_ids", [])]
+        if documents:
+            options["documents"] = sorted(documents)
+        if options:
+            body.setdefault("palfleet", {}).update(options)
+
+    def document(self, document_id: str) -> str:
+        if document_id not in self.documents:
+            named = slugify(self.live.document_names.get(document_id, "")) or "document"
+            self.documents[document_id] = unique(named, set(self.documents.values()))
+        return self.documents[document_id]
+
     def pal(self, logical: str, live_pal: dict[str, Any]) -> dict[str, Any]:
         body = canonicalize(live_pal, live=True)
         body.pop("tool_ids", None)
+        self._references(logical, body)
         face_id = body.pop("default_face_id", None)
         if isinstance(face_id, str):
             body["face"] = self.face(face_id, logical)
@@ -302,12 +364,20 @@ def build_export(live: LiveAccount, pal_ids: list[str], *, api_base_url: str) ->
         bindings["llm_endpoints"] = dict(sorted(builder.endpoints.items()))
     if adopt_ids:
         bindings["adopt_ids"] = dict(sorted(adopt_ids.items()))
+    if builder.documents:
+        bindings["documents"] = {
+            name: doc_id for doc_id, name in sorted(builder.documents.items(), key=lambda i: i[1])
+        }
     document: dict[str, Any] = {"version": 1, "bindings": bindings}
     if defaults:
         document["defaults"] = _ordered(defaults)
     document["pals"] = {name: _ordered(body) for name, body in sorted(pals.items())}
     if tools:
         document["tools"] = dict(sorted(tools.items()))
+    if builder.records["guardrail"]:
+        document["guardrails"] = dict(sorted(builder.records["guardrail"].items()))
+    if builder.records["objectives"]:
+        document["objectives"] = dict(sorted(builder.records["objectives"].items()))
     exported.document = document
     exported.secret_keys.sort()
     return exported
@@ -364,6 +434,7 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
         ids = select_pals(pals, options.select)
         carrying = [pal_id for pal_id in ids if may_carry_tools(pals[pal_id])]
         tools = read_tools(client)
+        selected = [pals[pal_id] for pal_id in ids]
         live = LiveAccount(
             pals=pals,
             tools=tools,
@@ -376,6 +447,21 @@ def export_stack(options: ExportOptions) -> tuple[str, list[str], list[str], str
                 tools=tools,
             ),
             face_names=client.face_names(),
+            # Read only when a selected PAL points at any: an export without them sends nothing
+            # more.
+            guardrails=(
+                read_records(client, GUARDRAIL)
+                if any(p.get("guardrail_ids") for p in selected)
+                else []
+            ),
+            objectives=(
+                read_records(client, OBJECTIVES)
+                if any(p.get("objectives_id") for p in selected)
+                else []
+            ),
+            document_names=(
+                client.document_names() if any(p.get("document_ids") for p in selected) else {}
+            ),
         )
     except PalApiError as exc:
         raise account_error(exc, client.base_url, options.stack) from None

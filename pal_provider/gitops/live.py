@@ -38,6 +38,8 @@ class LiveAccount:
     # the account's guardrails and objective sets (pal-api.md section 8)
     guardrails: list[dict[str, Any]] = field(default_factory=list)
     objectives: list[dict[str, Any]] = field(default_factory=list)
+    # document id -> document name (export names document bindings after them)
+    document_names: dict[str, str] = field(default_factory=dict)
 
 
 def check_concurrency(value: int) -> int:

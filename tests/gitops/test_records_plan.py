@@ -10,6 +10,7 @@ from typing import Any
 from pal_provider.api import PalClient
 from pal_provider.core.masking import replace_secret_refs
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES
+from pal_provider.declaration import load_stack
 from pal_provider.gitops.compare import record_ids, with_record_ids
 
 from .conftest import ANNA, PLANTED, Invoke, resolved, write_stack
@@ -111,3 +112,35 @@ def test_record_ids_name_what_an_apply_creates() -> None:
         ],
     )
     assert ids == {("guardrail", "a"): "g0123456789a", ("objectives", "b"): "<new objectives b>"}
+
+
+def test_export_round_trips_records_and_names_every_reference(
+    palfleet: Invoke, stack_root: Path, client: PalClient, emulator: Any, tmp_path: Path
+) -> None:
+    docs = emulator.control.seed(documents=[{"document_name": "Care FAQ"}])["documents"]
+    write_stack(stack_root, "care", STACK)
+    applied = apply_with_records(client, stack_root, "care")
+    client.patch_pal(
+        applied["pal"]["pal_id"], [{"op": "add", "path": "/document_ids", "value": docs}]
+    )
+    out = tmp_path / "exported.yaml"
+    exported = palfleet("export", "--stack", "care", "--output", str(out))
+    assert exported.exit_code == 0, exported.stdout + exported.stderr
+    text = out.read_text()
+    for record_id in applied["ids"].values():
+        assert record_id not in text, "a record is named, never referred to by id"
+    assert text.count(docs[0]) == 1, "a document id is bound once, in bindings.documents"
+    write_stack(stack_root, "round", text)
+    loaded = load_stack("round", stack_root)
+    assert loaded.ok, [f.render() for f in loaded.findings]
+    assert loaded.fleet is not None
+    assert set(loaded.fleet.guardrails) == {"no-diagnosis"}
+    assert set(loaded.fleet.objectives) == {"intake"}
+    nurse = next(iter(loaded.fleet.pals.values()))
+    assert nurse.palfleet is not None
+    assert nurse.palfleet.guardrails == ["no-diagnosis"] and nurse.palfleet.objectives == "intake"
+    assert nurse.palfleet.documents == ["care-faq"]
+    assert loaded.fleet.bindings.documents == {"care-faq": docs[0]}
+    assert nurse.guardrail_ids is None and nurse.objectives_id is None
+    plan = palfleet("plan", "--stack", "round")
+    assert plan.exit_code == 0, plan.stdout + plan.stderr
