@@ -1,7 +1,9 @@
 """``palfleet promote SOURCE TARGET``: copy intent from one environment's declaration to the next.
 
-Intent is ``defaults``, ``pals`` and ``tools``; ``bindings`` (and so secret names, faces,
-endpoints, adopt ids) are never touched. Per-PAL ``palfleet.adopt_id`` is environment-bound:
+Intent is ``defaults``, ``pals``, ``tools``, ``guardrails`` and ``objectives``; ``bindings`` (and
+so secret names, faces, endpoints, documents, adopt ids) are never touched. Guardrails and
+objective sets are promoted by logical name, so no environment's per-account id is copied: the
+target's ``pulumi up`` creates (or adopts) its own. Per-PAL ``palfleet.adopt_id`` is environment-bound:
 it is never copied, and the target keeps its own. The target file is edited in place with a
 round-trip YAML parser, so its comments and key order survive wherever the content is
 unchanged; new content brings the source's comments.
@@ -60,7 +62,9 @@ from .session import (
 from .yamlio import dump_text, load_text, to_plain
 
 RECORD_NAME: Final = ".promoted.json"
-INTENT_KEYS: Final = ("defaults", "pals", "tools")
+INTENT_KEYS: Final = ("defaults", "pals", "tools", "guardrails", "objectives")
+# Sections of named objects PALs refer to through palfleet.<key> (a list, or one name).
+REFERENCED: Final = {"tools": "tools", "guardrails": "guardrails", "objectives": "objectives"}
 
 
 @dataclass(frozen=True)
@@ -164,12 +168,16 @@ def _load(path: Path) -> tuple[str, CommentedMap]:
     return text, data
 
 
-def _referenced_tools(pals: list[Any], defaults: Any) -> set[str]:
+def _referenced(pals: list[Any], defaults: Any, section: str = "tools") -> set[str]:
+    """The names of ``section`` (tools, guardrails, objectives) the PALs refer to."""
     names: set[str] = set()
     for node in [*pals, defaults]:
         options = node.get("palfleet") if isinstance(node, Mapping) else None
-        tools = options.get("tools") if isinstance(options, Mapping) else None
-        names.update(str(t) for t in tools or [])
+        value = options.get(REFERENCED[section]) if isinstance(options, Mapping) else None
+        if isinstance(value, str):
+            names.add(value)
+        else:
+            names.update(str(t) for t in value or [])
     return names
 
 
@@ -181,6 +189,7 @@ def missing_bindings(
     assert isinstance(bindings, Mapping)
     faces = set(bindings.get("faces") or {})
     endpoints = set(bindings.get("llm_endpoints") or {})
+    documents = set(bindings.get("documents") or {})
     # layers.llm.endpoint is the API's field, a binding name only where the source binds it
     # (the old spelling of palfleet.llm_endpoint)
     source_endpoints = set(source_bindings.get("llm_endpoints") or {})
@@ -216,6 +225,13 @@ def missing_bindings(
                     problems.append(
                         f"{child}: LLM endpoint {value!r} is not bound in stack {stack} -- fix: "
                         f"add bindings.llm_endpoints.{value} (base_url, api_key) to {file}"
+                    )
+                elif key == "documents" and path.endswith("palfleet") and isinstance(value, list):
+                    problems.extend(
+                        f"{child}: document {name!r} is not bound in stack {stack} -- fix: add "
+                        f"bindings.documents.{name}: <document id in {stack}> to {file}"
+                        for name in value
+                        if name not in documents
                     )
                 else:
                     walk(value, child)
@@ -274,8 +290,12 @@ def _promoted_parts(
 ) -> set[str]:
     pals = {f"pals.{name}" for name in names}
     if options.pals:
-        tools = _referenced_tools([(after.get("pals") or {}).get(n) for n in names], None)
-        return pals | {f"tools.{tool}" for tool in tools}
+        promoted = [(after.get("pals") or {}).get(n) for n in names]
+        return pals | {
+            f"{section}.{name}"
+            for section in REFERENCED
+            for name in _referenced(promoted, None, section)
+        }
     return pals | _parts(after)
 
 
@@ -346,28 +366,34 @@ def _insert_position(source_order: list[str], dst_pals: CommentedMap, name: str)
 def _promote_referenced_tools(
     source: CommentedMap, target: CommentedMap, names: list[str], source_file: Path
 ) -> None:
-    """With --pal: the registry tools the promoted PALs attach, and nothing else."""
+    """With --pal: the registry tools, guardrails and objective sets the promoted PALs use,
+    and nothing else."""
     src_pals = source.get("pals") or CommentedMap()
-    src_tools = source.get("tools") or CommentedMap()
-    wanted = _referenced_tools([src_pals[n] for n in names if n in src_pals], None)
-    missing = sorted(t for t in wanted if t not in src_tools)
-    if missing:
-        raise CommandError(f"tools {', '.join(missing)} are not declared in {source_file}")
-    if not wanted:
-        return
-    dst_tools = _section(target, "tools")
-    for tool in sorted(wanted):
-        if isinstance(dst_tools.get(tool), CommentedMap):
-            sync(dst_tools[tool], src_tools[tool])
-        else:
-            dst_tools[tool] = copy.deepcopy(src_tools[tool])
+    promoted = [src_pals[n] for n in names if n in src_pals]
+    for section in REFERENCED:
+        src = source.get(section) or CommentedMap()
+        wanted = _referenced(promoted, None, section)
+        missing = sorted(t for t in wanted if t not in src)
+        if missing:
+            raise CommandError(f"{section} {', '.join(missing)} are not declared in {source_file}")
+        if not wanted:
+            continue
+        dst = _section(target, section)
+        for name in sorted(wanted):
+            if isinstance(dst.get(name), CommentedMap):
+                sync(dst[name], src[name])
+            else:
+                dst[name] = copy.deepcopy(src[name])
 
 
 def _promote_defaults_and_tools(source: CommentedMap, target: CommentedMap) -> list[str]:
-    """The whole ``defaults`` and ``tools`` sections. Returns the tools it removes."""
-    src_tools = source.get("tools") or CommentedMap()
-    removals = [f"tools.{t}" for t in sorted(set(target.get("tools") or {}) - set(src_tools))]
-    for key in ("defaults", "tools"):
+    """The whole ``defaults``, ``tools``, ``guardrails`` and ``objectives`` sections. Returns
+    the named objects it removes."""
+    removals: list[str] = []
+    for section in REFERENCED:
+        src = source.get(section) or CommentedMap()
+        removals += [f"{section}.{t}" for t in sorted(set(target.get(section) or {}) - set(src))]
+    for key in ("defaults", *REFERENCED):
         if key in source and source[key] is not None:
             if isinstance(target.get(key), CommentedMap) and isinstance(source[key], Mapping):
                 sync(target[key], source[key])
@@ -386,7 +412,7 @@ def before_bindings(source: Mapping[str, Any]) -> Mapping[str, Any]:
 
 def _parts(doc: Mapping[str, Any]) -> set[str]:
     parts = {"defaults"}
-    for section in ("pals", "tools"):
+    for section in ("pals", *REFERENCED):
         parts.update(f"{section}.{n}" for n in (doc.get(section) or {}))
     return parts
 
@@ -594,6 +620,15 @@ def verify_source(options: PromoteOptions, promotion: Promotion) -> Verification
         if tool.name in tools and tool.action != "unchanged":
             state = "never applied" if tool.action == "create" else "differs from the declaration"
             problems.append(f"tools.{tool.name}: {state} in {options.source}")
+    used = {("guardrail", g) for name in pals for g in declared.pals[name].guardrail_names}
+    used |= {
+        ("objectives", o) for name in pals if (o := declared.pals[name].objectives_name) is not None
+    }
+    for record in comparison.records:
+        if (record.kind, record.name) in used and record.action != "unchanged":
+            section = "guardrails" if record.kind == "guardrail" else "objectives"
+            state = "never applied" if record.action == "create" else "differs from the declaration"
+            problems.append(f"{section}.{record.name}: {state} in {options.source}")
     if problems:
         raise CommandError(
             f"refusing to promote what did not run in {options.source} -- fix: `pulumi up` "

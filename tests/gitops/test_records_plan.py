@@ -144,3 +144,71 @@ def test_export_round_trips_records_and_names_every_reference(
     assert nurse.guardrail_ids is None and nurse.objectives_id is None
     plan = palfleet("plan", "--stack", "round")
     assert plan.exit_code == 0, plan.stdout + plan.stderr
+
+
+def _bindings_for(stack_text: str, documents: str) -> str:
+    return stack_text.replace(
+        f"  faces: {{anna: {ANNA}}}\n", f"  faces: {{anna: {ANNA}}}\n  documents: {documents}\n"
+    )
+
+
+def test_promotion_carries_records_by_name_and_never_an_id(
+    palfleet: Invoke, stack_root: Path, client: PalClient, emulator: Any
+) -> None:
+    dev_doc, staging_doc, prod_doc = emulator.control.seed(
+        documents=[{"document_name": n} for n in ("dev faq", "staging faq", "prod faq")]
+    )["documents"]
+    dev = _bindings_for(STACK, f"{{faq: {dev_doc}}}").replace(
+        "objectives: intake}", "objectives: intake, documents: [faq]}"
+    )
+    write_stack(stack_root, "dev", dev)
+    empty = (
+        f"version: 1\nbindings:\n  api_base_url: http://127.0.0.1:9/v2\n  faces: {{anna: {ANNA}}}\n"
+    )
+    write_stack(
+        stack_root, "staging", _bindings_for(empty + "pals: {}\n", f"{{faq: {staging_doc}}}")
+    )
+    write_stack(stack_root, "prod", _bindings_for(empty + "pals: {}\n", f"{{faq: {prod_doc}}}"))
+    applied = apply_with_records(client, stack_root, "dev")
+
+    # Only what ran is promoted: the records the PAL uses are verified too.
+    client.patch_record(
+        GUARDRAIL,
+        applied["ids"][("guardrail", "no-diagnosis")],
+        [{"op": "add", "path": "/guardrail_prompt", "value": "edited by hand"}],
+    )
+    refused = palfleet("promote", "dev", "staging", "--write")
+    assert refused.exit_code == 1 and "guardrails.no-diagnosis" in refused.stderr
+    client.patch_record(
+        GUARDRAIL,
+        applied["ids"][("guardrail", "no-diagnosis")],
+        [{"op": "add", "path": "/guardrail_prompt", "value": "Never diagnose."}],
+    )
+    first = palfleet("promote", "dev", "staging", "--write")
+    assert first.exit_code == 0, first.stdout + first.stderr
+    second = palfleet("promote", "--unverified", "staging", "prod", "--write")
+    assert second.exit_code == 0, second.stdout + second.stderr
+    for stack, doc in (("staging", staging_doc), ("prod", prod_doc)):
+        text = (stack_root / stack / "fleet.yaml").read_text()
+        for raw in (dev_doc, applied["pal"]["pal_id"], *applied["ids"].values()):
+            assert raw not in text, (stack, raw)
+        loaded = load_stack(stack, stack_root)
+        assert loaded.ok, [f.render() for f in loaded.findings]
+        fleet = loaded.resolved_fleet()
+        assert set(fleet.guardrails) == {"no-diagnosis"} and set(fleet.objectives) == {"intake"}
+        assert fleet.pals["nurse"].body["document_ids"] == [doc]
+
+
+def test_promotion_names_an_unbound_document(palfleet: Invoke, stack_root: Path) -> None:
+    dev = _bindings_for(STACK, "{faq: d0123456789a}").replace(
+        "objectives: intake}", "objectives: intake, documents: [faq]}"
+    )
+    write_stack(stack_root, "dev", dev)
+    write_stack(
+        stack_root,
+        "staging",
+        f"version: 1\nbindings:\n  api_base_url: http://127.0.0.1:9/v2\n  faces: {{anna: {ANNA}}}\npals: {{}}\n",
+    )
+    refused = palfleet("promote", "--unverified", "dev", "staging", "--write")
+    assert refused.exit_code == 1
+    assert "document 'faq' is not bound in stack staging" in refused.stderr
