@@ -36,7 +36,9 @@ def test_demo_runs_create_noop_refresh_update_on_the_dev_stack(tmp_path: Path) -
     assert revert == {"PATCH /v2/pals/{id}": 1}
     assert refresh["GET /v2/pals/{id}"] == 4
     assert "GET /v2/pals/{id}/tools" not in refresh, "attachments come with the PAL document"
-    assert "+ 6 created" in out, "4 PALs and 2 registry tools"
+    assert "+ 9 created" in out, "4 PALs, 2 registry tools, 2 guardrails and 1 objective set"
+    assert refresh["GET /v2/guardrails/{id}"] == 2 and refresh["GET /v2/objectives/{id}"] == 1
+    assert create["POST /v2/guardrails"] == 2 and create["POST /v2/objectives"] == 1
     assert "changed out of band [diff: spec.greeting]" in out
     assert "updated [diff: spec.greeting]" in out
     checkpoint = (project / ".palfleet/demo/dev.checkpoint.json").read_bytes()
