@@ -101,7 +101,14 @@ def test_every_declared_pal_is_registered_with_secret_free_readable_inputs(stack
         registered = registrations[name]
         assert registered.type == PAL_TYPE_TOKEN
         assert registered.inputs["logical_name"] == name
-        assert registered.inputs["spec"] == pal.body, "the readable spec is the resolved body"
+        # The body, plus the ids of the guardrails and objective set it names (in this
+        # recording, the mocks' ids: "<logical name>-id").
+        expected = dict(pal.body)
+        if pal.guardrail_names:
+            expected["guardrail_ids"] = [f"{g}-id" for g in pal.guardrail_names]
+        if pal.objectives_name:
+            expected["objectives_id"] = f"{pal.objectives_name}-id"
+        assert registered.inputs["spec"] == expected, "the readable spec is the resolved body"
         assert registered.additional_secret_outputs == ["secrets"]
         secrets = registered.inputs["secrets"]
         assert secrets[SIG_KEY] == SECRET_SIG, "the secrets input is marked secret"

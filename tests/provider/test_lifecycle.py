@@ -175,7 +175,10 @@ def test_shipped_dev_stack_up_then_preview_and_refresh_are_empty(
     counts = emulator.control.requests()
     assert counts.count("POST", "/v2/pals") == 4, "one POST per PAL"
     tool_writes = [e for e in counts.writes() if "/tools" in e.path]
-    assert len(counts.writes()) == 4 + len(tool_writes), "no PAL write beyond its POST"
+    assert (
+        counts.count("POST", "/v2/guardrails") == 2 and counts.count("POST", "/v2/objectives") == 1
+    )
+    assert len(counts.writes()) == 4 + len(tool_writes) + 3, "no PAL write beyond its POST"
     assert sorted(created.outputs["pal_ids"]) == [
         "interviewer",
         "sales-coach",

@@ -91,6 +91,9 @@ def test_first_preview_of_the_shipped_dev_stack_succeeds_on_an_empty_account(
     assert ops(preview) == {
         "log_mood": "create",
         "schedule_follow_up": "create",
+        "no-medical-advice": "create",
+        "fair-interviews": "create",
+        "interview-flow": "create",
         "wellness-coach": "create",
         "storyteller": "create",
         "interviewer": "create",

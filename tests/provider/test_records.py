@@ -12,9 +12,16 @@ from typing import Any
 import httpx
 import pytest
 from pal_emulator.testing import RunningEmulator
-from pal_engine import Engine
+from pal_engine import UNKNOWN, Engine, ProviderHost
+from pulumi.dynamic.dynamic import serialize_provider
 
-from pal_provider.provider import GUARDRAIL_TYPE_TOKEN, OBJECTIVES_TYPE_TOKEN
+from pal_provider.provider import (
+    GUARDRAIL_TYPE_TOKEN,
+    OBJECTIVES_TYPE_TOKEN,
+    GuardrailProvider,
+    ObjectivesProvider,
+)
+from pal_provider.provider.state import PROVIDER_KEY
 from tests.provider.test_lifecycle import (
     SMALL_FLEET,
     Project,
@@ -161,3 +168,67 @@ def test_check_refuses_a_cycle_before_any_write(
     result = engine.up()
     assert not result.ok and "cycle" in result.render()
     assert emulator.control.requests().count() == 0
+
+
+# -- unknowns, through the SDK's real dynamic-provider server ---------------------------------
+
+RECORD_SPECS = {
+    "Guardrail": {"guardrail_name": "g", "guardrail_prompt": "Be kind."},
+    "Objectives": {
+        "name": "o",
+        "data": [{"objective_name": "greet", "objective_prompt": "Say hello."}],
+    },
+}
+
+
+@pytest.mark.parametrize("kind", ["Guardrail", "Objectives"])
+@pytest.mark.parametrize(
+    "unknown",
+    [
+        lambda spec: {"spec": UNKNOWN},
+        lambda spec: {"spec": {**spec, next(iter(spec)): UNKNOWN}},
+        lambda spec: {"settings": UNKNOWN},
+    ],
+    ids=["the whole spec", "a value of the spec", "the settings"],
+)
+def test_records_pass_unknowns_through_check_and_diff_calls_them_a_change(
+    provider_host: ProviderHost, emulator: RunningEmulator, kind: str, unknown: Any
+) -> None:
+    provider = GuardrailProvider() if kind == "Guardrail" else ObjectivesProvider()
+    spec = RECORD_SPECS[kind]
+    urn = f"urn:pulumi:test::palfleet::pulumi-python:dynamic/tavus:{kind}::r"
+    props = {
+        PROVIDER_KEY: serialize_provider(provider),
+        "logical_name": "r",
+        "spec": spec,
+        "secrets": {},
+        "settings": {},
+    }
+    checked = provider_host.check(urn, {}, props)
+    assert checked.failures == []
+    created = provider_host.create(urn, checked.inputs)
+    news = {**checked.inputs, **unknown(spec)}
+    again = provider_host.check(urn, checked.inputs, news)
+    diff = provider_host.diff(created.id, urn, created.outputs, news, old_inputs=checked.inputs)
+    assert again.failures == [] and again.inputs == news
+    assert diff.changes == "some"
+
+
+def test_a_known_error_next_to_an_unknown_is_reported(
+    provider_host: ProviderHost, emulator: RunningEmulator
+) -> None:
+    urn = "urn:pulumi:test::palfleet::pulumi-python:dynamic/tavus:Objectives::r"
+    props = {
+        PROVIDER_KEY: serialize_provider(ObjectivesProvider()),
+        "logical_name": "r",
+        "spec": {
+            "name": UNKNOWN,
+            "data": [
+                {"objective_name": "a", "objective_prompt": "p", "next_required_objective": "z"}
+            ],
+        },
+        "secrets": {},
+        "settings": {},
+    }
+    checked = provider_host.check(urn, {}, props)
+    assert [f.reason for f in checked.failures if "'z'" in f.reason], checked.failures
