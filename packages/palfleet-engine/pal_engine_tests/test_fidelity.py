@@ -404,3 +404,11 @@ def test_a_missing_required_project_key_stops_before_the_program(tmp_path: Path)
 
     engine = Engine(project, "prod", tmp_path / "ck.json", {"url": "x"}, set(), PASSPHRASE)
     assert engine.config["demo:url"] == "x"
+
+
+def test_the_program_gets_the_language_hosts_executor(make_engine: EngineFactory) -> None:
+    """pulumi-language-python-exec sizes the default executor parallel x 4 (the real default
+    parallel is 4 x cores); the stand-in's parallelism is 4, so 16 registrations in flight."""
+    result = make_engine(showExecutor="true").preview()
+    assert result.ok, result.render()
+    assert result.outputs["executor_workers"] == 16

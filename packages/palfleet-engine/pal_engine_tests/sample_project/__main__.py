@@ -3,8 +3,11 @@
 Knobs (stack config, project ``sample``): shelfLabel, shelfPassword (secret), bookTitle,
 withBook ("false" removes the book), bookFailOn / shelfFailOn (comma lists of create,update,delete),
 shelfKind (a change replaces the shelf), shelfDeleteBeforeReplace, shelfSleep / bookSleep
-(seconds a create or update takes), shelfComment (not compared: a change alone is a same step).
+(seconds a create or update takes), shelfComment (not compared: a change alone is a same step),
+showExecutor ("true" exports the size of the program's default executor).
 """
+
+import asyncio
 
 import pulumi
 from sample_records.provider import Record
@@ -43,3 +46,7 @@ if config.get_bool("withBook") is not False:
     )
     pulumi.export("book_id", book.id)
     pulumi.export("book_shelf", book.title.apply(lambda title: f"{title} on shelf"))
+
+if config.get("showExecutor") == "true":
+    executor = asyncio.get_event_loop()._default_executor
+    pulumi.export("executor_workers", executor._max_workers if executor else None)
