@@ -48,5 +48,5 @@ if config.get_bool("withBook") is not False:
     pulumi.export("book_shelf", book.title.apply(lambda title: f"{title} on shelf"))
 
 if config.get("showExecutor") == "true":
-    executor = asyncio.get_event_loop()._default_executor
+    executor = getattr(asyncio.get_event_loop(), "_default_executor", None)
     pulumi.export("executor_workers", executor._max_workers if executor else None)
