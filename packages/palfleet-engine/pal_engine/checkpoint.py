@@ -197,9 +197,12 @@ class Checkpoint:
                         raise CheckpointError(
                             f"{self.path}: a secret cannot be decrypted with this passphrase"
                         ) from error
-                return {key: walk(child, (*path, key)) for key, child in item.items()}
+                walked = {key: walk(child, (*path, key)) for key, child in item.items()}
+                # No secret below: keep the parsed object itself rather than a copy of it.
+                return item if all(walked[k] is item[k] for k in item) else walked
             if isinstance(item, list):
-                return [walk(child, (*path, index)) for index, child in enumerate(item)]
+                items = [walk(child, (*path, index)) for index, child in enumerate(item)]
+                return item if all(a is b for a, b in zip(items, item, strict=True)) else items
             return item
 
         plain = {key: walk(child, (key,)) for key, child in value.items()}
@@ -259,6 +262,12 @@ class Checkpoint:
         raw = dict(raw)
         inputs, secret_inputs = self._decrypt_tree(fernet, raw.pop("inputs", {}))
         outputs, secret_outputs = self._decrypt_tree(fernet, raw.pop("outputs", {}))
+        # A dynamic resource's outputs repeat its inputs: share the equal values (states are
+        # never mutated in place), so a large stack is held in memory once, not twice.
+        outputs = {
+            key: inputs[key] if key in inputs and inputs[key] == value else value
+            for key, value in outputs.items()
+        }
         return ResourceState(
             **raw,
             inputs=inputs,
