@@ -579,9 +579,19 @@ class Deployment:
         secrets_of_call: set[str],
     ) -> ResourceState:
         if op == "same" and old is not None:
-            # A same step keeps the ID and outputs and takes the new inputs (step.go: SameStep).
+            # A same step keeps the ID and outputs and takes the new inputs (step.go: SameStep);
+            # inputs equal to the old ones are the old objects, so the stack is held once.
+            inputs = {
+                k: old.inputs[k] if k in old.inputs and old.inputs[k] == v else v
+                for k, v in new.inputs.items()
+            }
             return new.model_copy(
-                update={"id": old.id, "outputs": old.outputs, "secret_outputs": old.secret_outputs}
+                update={
+                    "id": old.id,
+                    "inputs": inputs,
+                    "outputs": old.outputs,
+                    "secret_outputs": old.secret_outputs,
+                }
             )
         if op == "create" or old is None:
             return self._create(new, secrets_of_call)
