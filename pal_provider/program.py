@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pulumi
 from pal_provider.core.masking import secret_refs
 from pal_provider.declaration import ResolvedFleet, load_stack
 from pal_provider.declaration.migration import MigrationPlan, plan_migration
+from pal_provider.declaration.resolve import with_record_ids
 from pal_provider.provider import (
     GuardrailResource,
     ObjectivesResource,
@@ -158,13 +159,13 @@ async def register_all(fleet: ResolvedFleet, stack: str) -> Registered:
     resources: dict[str, PalResource] = {}
     for name, pal in fleet.pals.items():
         migration = plan.pals.get(name)
-        spec: dict[str, Any] = dict(pal_specs[name])
-        if pal.guardrail_names:
-            # This account's ids, known once the guardrails exist (unknown in a preview).
-            ids: list[Any] = list(spec.get("guardrail_ids", []))
-            spec["guardrail_ids"] = ids + [guardrails[g].id for g in pal.guardrail_names]
-        if pal.objectives_name is not None:
-            spec["objectives_id"] = objectives[pal.objectives_name].id
+        # This account's ids of the records it names: known once they exist, unknown in a
+        # preview that creates them.
+        spec = with_record_ids(
+            replace(pal, body=pal_specs[name]),
+            lambda g: guardrails[g].id,
+            lambda o: objectives[o].id,
+        )
         await asyncio.sleep(0)
         resources[name] = PalResource(
             name,

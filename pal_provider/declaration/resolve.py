@@ -7,6 +7,7 @@ are substituted, reconciler options are taken out, and every secret becomes a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +116,21 @@ def resolve_pal(name: str, pal: PalIntent, fleet: FleetDeclaration) -> DesiredPa
         guardrail_names=list(options.guardrails or []) if options else [],
         objectives_name=options.objectives if options else None,
     )
+
+
+def with_record_ids(
+    pal: DesiredPal, guardrail_id: Callable[[str], Any], objectives_id: Callable[[str], Any]
+) -> dict[str, Any]:
+    """The PAL's body with the account's ids of the guardrails and objective set it names
+    (``guardrail_id(name)`` / ``objectives_id(name)``: an id, or the program's Output of one),
+    after any raw ``guardrail_ids`` it declares."""
+    body = dict(pal.body)
+    if pal.guardrail_names:
+        named = [guardrail_id(name) for name in pal.guardrail_names]
+        body["guardrail_ids"] = [*body.get("guardrail_ids", []), *named]
+    if pal.objectives_name is not None:
+        body["objectives_id"] = objectives_id(pal.objectives_name)
+    return body
 
 
 def resolve_tool(name: str, tool: ToolSpec, bindings: Bindings) -> DesiredTool:

@@ -26,6 +26,7 @@ from pal_provider.core.jsonvalue import get_path
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES, RecordKind, canonical_record
 from pal_provider.declaration import DesiredPal, ResolvedFleet
 from pal_provider.declaration.migration import inline_entries, without_inline_tools
+from pal_provider.declaration.resolve import with_record_ids
 from pal_provider.declaration.tool_definition import canonical_tool
 
 from .live import LiveAccount, may_carry_tools
@@ -288,16 +289,12 @@ def record_ids(records: Iterable[ToolComparison]) -> dict[tuple[str, str], str]:
     }
 
 
-def with_record_ids(pal: DesiredPal, ids: Mapping[tuple[str, str], str]) -> DesiredPal:
-    """The PAL body with this account's ids of the records it names."""
+def _with_ids(pal: DesiredPal, ids: Mapping[tuple[str, str], str]) -> DesiredPal:
     if not pal.guardrail_names and pal.objectives_name is None:
         return pal
-    body = dict(pal.body)
-    if pal.guardrail_names:
-        named = [ids[(GUARDRAIL.kind, name)] for name in pal.guardrail_names]
-        body["guardrail_ids"] = [*body.get("guardrail_ids", []), *named]
-    if pal.objectives_name is not None:
-        body["objectives_id"] = ids[(OBJECTIVES.kind, pal.objectives_name)]
+    body = with_record_ids(
+        pal, lambda name: ids[(GUARDRAIL.kind, name)], lambda name: ids[(OBJECTIVES.kind, name)]
+    )
     return replace(pal, body=body)
 
 
@@ -376,7 +373,7 @@ def compare_fleet(fleet: ResolvedFleet, live: LiveAccount) -> FleetComparison:
     ids = record_ids(records)
     matches = match_pals(fleet, live.pals)
     pals = tuple(
-        compare_pal(with_record_ids(fleet.pals[name], ids), matches[name], live)
+        compare_pal(_with_ids(fleet.pals[name], ids), matches[name], live)
         for name in sorted(fleet.pals)
     )
     tools = tuple(compare_tool(name, fleet.tools[name].body, live) for name in sorted(fleet.tools))

@@ -11,7 +11,8 @@ from pal_provider.api import PalClient
 from pal_provider.core.masking import replace_secret_refs
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES
 from pal_provider.declaration import load_stack
-from pal_provider.gitops.compare import record_ids, with_record_ids
+from pal_provider.declaration.resolve import with_record_ids
+from pal_provider.gitops.compare import record_ids
 
 from .conftest import ANNA, PLANTED, Invoke, resolved, write_stack
 
@@ -48,8 +49,12 @@ def apply_with_records(client: PalClient, root: Path, stack: str) -> dict[str, A
         ids[(OBJECTIVES.kind, name)] = client.create_record(OBJECTIVES, record.body)[
             "objectives_id"
         ]
-    pal = with_record_ids(fleet.pals["nurse"], ids)
-    body = replace_secret_refs(pal.body, lambda _p, key: PLANTED[key])
+    nurse = with_record_ids(
+        fleet.pals["nurse"],
+        lambda name: ids[(GUARDRAIL.kind, name)],
+        lambda name: ids[(OBJECTIVES.kind, name)],
+    )
+    body = replace_secret_refs(nurse, lambda _p, key: PLANTED[key])
     return {"ids": ids, "pal": client.create_pal(body)}
 
 
