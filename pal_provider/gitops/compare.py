@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-from pal_provider.core import Change, ChangeSet, diff_documents, diff_pal
+from pal_provider.core import Change, ChangeSet, canonicalize, diff_documents, diff_pal
 from pal_provider.core.jsonvalue import get_path
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES, RecordKind, canonical_record
 from pal_provider.declaration import DesiredPal, ResolvedFleet
@@ -298,7 +298,23 @@ def _with_ids(pal: DesiredPal, ids: Mapping[tuple[str, str], str]) -> DesiredPal
     return replace(pal, body=body)
 
 
-def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparison:
+def declared_forms(fleet: ResolvedFleet) -> dict[str, dict[str, Any]]:
+    """The canonical form of every declared PAL that needs nothing from the account (no inline
+    tools to migrate, no guardrail or objective set to look up): ``plan`` computes them while
+    it waits for the account."""
+    return {
+        name: canonicalize(pal.body, live=False)
+        for name, pal in fleet.pals.items()
+        if not pal.migrate_inline_tools and not pal.guardrail_names and pal.objectives_name is None
+    }
+
+
+def compare_pal(
+    pal: DesiredPal,
+    match: Match,
+    live: LiveAccount,
+    declared_form: dict[str, Any] | None = None,
+) -> PalComparison:
     pal_name = str(pal.body.get("pal_name", pal.logical_name))
     if match.action in ("ambiguous", "adopt_missing"):
         return PalComparison(
@@ -321,7 +337,11 @@ def compare_pal(pal: DesiredPal, match: Match, live: LiveAccount) -> PalComparis
             MigratedTool(name, source, name in live.tools) for name, source in sorted(still_inline)
         )
         current, desired = without_inline_tools(current), without_inline_tools(desired)
-    changes = as_declared(diff_pal(current, desired), desired)
+    if declared_form is not None and not pal.migrate_inline_tools:
+        diff = diff_documents(canonicalize(current, live=True), declared_form)
+    else:
+        diff = diff_pal(current, desired)
+    changes = as_declared(diff, desired)
     attached = _attached_names(live, match.pal_id) if match.pal_id else set()
     wanted = set(pal.tool_names) | (migrated - {m.name for m in migrate})
     return PalComparison(
@@ -359,7 +379,10 @@ def _not_declared(live: LiveAccount, matches: Iterable[Match]) -> tuple[LivePalR
     return tuple(sorted(refs, key=lambda r: (r.pal_name, r.pal_id)))
 
 
-def compare_fleet(fleet: ResolvedFleet, live: LiveAccount) -> FleetComparison:
+def compare_fleet(
+    fleet: ResolvedFleet, live: LiveAccount, forms: Mapping[str, dict[str, Any]] | None = None
+) -> FleetComparison:
+    """The comparison; ``forms`` are :func:`declared_forms` of ``fleet``, when computed ahead."""
     records = (
         *(
             compare_record(GUARDRAIL, name, record.body, live.guardrails)
@@ -373,7 +396,7 @@ def compare_fleet(fleet: ResolvedFleet, live: LiveAccount) -> FleetComparison:
     ids = record_ids(records)
     matches = match_pals(fleet, live.pals)
     pals = tuple(
-        compare_pal(_with_ids(fleet.pals[name], ids), matches[name], live)
+        compare_pal(_with_ids(fleet.pals[name], ids), matches[name], live, (forms or {}).get(name))
         for name in sorted(fleet.pals)
     )
     tools = tuple(compare_tool(name, fleet.tools[name].body, live) for name in sorted(fleet.tools))

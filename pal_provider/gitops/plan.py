@@ -29,7 +29,7 @@ from pal_provider.api import PalApiError, PalClient
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES
 
 from .baseline import declaration_at, with_secret_reference_changes
-from .compare import FleetComparison, attachment_reads, compare_fleet
+from .compare import FleetComparison, attachment_reads, compare_fleet, declared_forms
 from .live import (
     DEFAULT_CONCURRENCY,
     LiveAccount,
@@ -178,6 +178,7 @@ def compare_stack(options: PlanOptions) -> Compared:
             options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url
         )
         client = connect(url, api_key)
+        forms = declared_forms(loaded.fleet)  # while the account is read
         reading = next((read for c, read in early if c.base_url == client.base_url), None)
         if reading is not None:
             client = next(c for c, read in early if read is reading)
@@ -200,7 +201,7 @@ def compare_stack(options: PlanOptions) -> Compared:
         except PalApiError as exc:
             raise account_error(exc, client.base_url, options.stack) from None
     live = replace(read, attached=attached)
-    comparison = compare_fleet(loaded.fleet, live)
+    comparison = compare_fleet(loaded.fleet, live, forms)
     comparison = with_secret_reference_changes(comparison, baseline, loaded.fleet)
     if options.pals:
         comparison = comparison.only(options.pals, loaded.fleet)

@@ -217,3 +217,21 @@ def test_promotion_names_an_unbound_document(palfleet: Invoke, stack_root: Path)
     refused = palfleet("promote", "--unverified", "dev", "staging", "--write")
     assert refused.exit_code == 1
     assert "document 'faq' is not bound in stack staging" in refused.stderr
+
+
+def test_forms_computed_ahead_compare_the_same() -> None:
+    """plan computes the declared canonical forms while it reads the account: the comparison
+    is the one compare_fleet makes without them."""
+    from pal_provider.gitops.compare import compare_fleet, declared_forms
+    from pal_provider.gitops.live import LiveAccount
+
+    repo_stacks = Path(__file__).resolve().parents[2] / "stacks"
+    fleet = load_stack("dev", repo_stacks).resolved_fleet()
+    live_pals = {
+        f"p{i:011x}": {**pal.body, "pal_id": f"p{i:011x}", "greeting": f"edited {i}"}
+        for i, pal in enumerate(fleet.pals.values())
+    }
+    live = LiveAccount(pals=live_pals, tools={})
+    forms = declared_forms(fleet)
+    assert forms and set(forms) < set(fleet.pals), "migrating and record-using PALs are left out"
+    assert compare_fleet(fleet, live, forms) == compare_fleet(fleet, live)
