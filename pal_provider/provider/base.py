@@ -15,21 +15,25 @@ instance may serve the server's four concurrent calls.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, ClassVar, Generic, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
+from pydantic import BaseModel, ValidationError
 
-from pal_provider.api import insecure_transport
-from pal_provider.provider.failures import quiet_tracebacks, reported_as
+from pal_provider.api import PalClient, insecure_transport
+from pal_provider.declaration.findings import Report
+from pal_provider.provider.connection import MissingCredentials, client_for
+from pal_provider.provider.failures import ReconcileError, quiet_tracebacks, reported_as
 from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, DeclaredInputs
 from pal_provider.provider.unknowns import Path as UnknownPath
-from pal_provider.provider.unknowns import contains_unknown
+from pal_provider.provider.unknowns import contains_unknown, path_of, touches
 
 I = TypeVar("I", bound=DeclaredInputs)  # noqa: E741
 O = TypeVar("O", bound=DeclaredInputs)  # noqa: E741
+M = TypeVar("M", bound=BaseModel)
 
 
 def without_provider(props: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +63,14 @@ class FleetProvider(ResourceProvider, ABC, Generic[I, O]):  # type: ignore[misc]
     def operating_on(self, inputs: DeclaredInputs) -> Iterator[None]:
         with reported_as(f"{self.kind} {inputs.logical_name!r}"):
             yield
+
+    def connected(self, inputs: DeclaredInputs) -> PalClient:
+        """The pooled client of the object's account; missing credentials are a failure that
+        says which config key to set."""
+        try:
+            return client_for(inputs.settings, self.settings())
+        except MissingCredentials as exc:
+            raise ReconcileError(str(exc)) from None
 
     def inputs(self, props: dict[str, Any]) -> I:
         return self.inputs_type.from_props(without_provider(props))  # type: ignore[return-value]
@@ -104,3 +116,28 @@ class FleetProvider(ResourceProvider, ABC, Generic[I, O]):  # type: ignore[misc]
     def changed(changed: bool = True, replaces: Sequence[str] = ()) -> DiffResult:
         # Deleting first is what palfleet's objects need when replaced: see resource_props.
         return DiffResult(changes=changed, replaces=list(replaces), delete_before_replace=True)
+
+
+def rule_problems(
+    model: type[M],
+    spec: Any,
+    rules: Callable[[Report, M], None],
+    unknown: Sequence[UnknownPath],
+) -> list[tuple[str, str]]:
+    """(path, reason) of every error the declaration finds in ``spec``: its shape by ``model``,
+    then ``rules``; an error at a value the engine does not know yet is no error."""
+    try:
+        checked = model.model_validate(spec)
+    except ValidationError as exc:
+        return [
+            (".".join(str(p) for p in err["loc"]) or "spec", err["msg"])
+            for err in exc.errors(include_input=False)
+            if not touches(("spec", *err["loc"]), unknown)
+        ]
+    report = Report(None)
+    rules(report, checked)
+    return [
+        (f.path, f"{f.message} ({f.fix})" if f.fix else f.message)
+        for f in report.findings
+        if f.severity == "error" and not touches(("spec", *path_of(f.path)), unknown)
+    ]

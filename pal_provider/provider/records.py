@@ -18,20 +18,17 @@ from typing import Any, ClassVar, TypeVar
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES, RecordKind, canonical_record
 from pal_provider.declaration.findings import Report
 from pal_provider.declaration.models import GuardrailSpec, ObjectivesSpec
 from pal_provider.declaration.record_rules import check_guardrail, check_objectives
-from pal_provider.provider.base import FleetProvider
-from pal_provider.provider.connection import MissingCredentials, client_for
-from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.base import FleetProvider, rule_problems
 from pal_provider.provider.record_reconcile import RecordOutputs, RecordReconciler
 from pal_provider.provider.resource_props import declared_props, resource_options
 from pal_provider.provider.state import DeclaredInputs
 from pal_provider.provider.unknowns import Path as UnknownPath
-from pal_provider.provider.unknowns import path_of, touches
 
 RECORD_MODULE = "tavus"
 GUARDRAIL_TYPE_TOKEN = f"pulumi-python:dynamic/{RECORD_MODULE}:Guardrail"
@@ -52,21 +49,13 @@ class RecordProvider(FleetProvider[DeclaredInputs, RecordOutputs]):
     def spec_problems(
         self, inputs: DeclaredInputs, unknown: Sequence[UnknownPath]
     ) -> list[tuple[str, str]]:
-        try:
-            spec = self.spec_model.model_validate(inputs.spec)
-        except ValidationError as exc:
-            return [
-                (".".join(str(p) for p in err["loc"]) or "spec", err["msg"])
-                for err in exc.errors(include_input=False)
-                if not touches(("spec", *err["loc"]), unknown)
-            ]
-        report = Report(None)
-        type(self).check_rules(report, inputs.logical_name, spec)
-        return [
-            (f.path, f"{f.message} ({f.fix})" if f.fix else f.message)
-            for f in report.findings
-            if f.severity == "error" and not touches(("spec", *path_of(f.path)), unknown)
-        ]
+        rules = type(self).check_rules
+        return rule_problems(
+            self.spec_model,
+            inputs.spec,
+            lambda report, spec: rules(report, inputs.logical_name, spec),
+            unknown,
+        )
 
     def compare(self, old: RecordOutputs, new: DeclaredInputs) -> DiffResult:
         kind = self.record_kind
@@ -97,11 +86,7 @@ class RecordProvider(FleetProvider[DeclaredInputs, RecordOutputs]):
 
     def _run(self, inputs: DeclaredInputs, action: Callable[[RecordReconciler], T]) -> T:
         with self.operating_on(inputs):
-            try:
-                client = client_for(inputs.settings, self.settings())
-            except MissingCredentials as exc:
-                raise ReconcileError(str(exc)) from None
-            return action(RecordReconciler(client, self.record_kind))
+            return action(RecordReconciler(self.connected(inputs), self.record_kind))
 
 
 class GuardrailProvider(RecordProvider):
@@ -122,52 +107,33 @@ class ObjectivesProvider(RecordProvider):
     check_rules = staticmethod(check_objectives)  # type: ignore[assignment]
 
 
-def _props(
-    name: str, spec: dict[str, Any], base_url: str | None, key: str | None
-) -> dict[str, Any]:
-    settings = {"api_base_url": base_url, "api_key_config": key}
-    return declared_props(name, spec, None, settings)
+class _RecordResource(Resource):
+    """What both record resources register: a logical name, a spec, the account settings."""
+
+    spec: pulumi.Output[dict[str, Any]]
+    provider_type: ClassVar[type[RecordProvider]]
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        spec: dict[str, Any],
+        api_base_url: str | None = None,
+        api_key_config: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        settings = {"api_base_url": api_base_url, "api_key_config": api_key_config}
+        props = declared_props(name, spec, None, settings)
+        super().__init__(self.provider_type(), name, props, resource_options(opts))
 
 
-class GuardrailResource(Resource, module=RECORD_MODULE, name="Guardrail"):
+class GuardrailResource(_RecordResource, module=RECORD_MODULE, name="Guardrail"):
     """One guardrail of the stack. Type token ``pulumi-python:dynamic/tavus:Guardrail``."""
 
-    spec: pulumi.Output[dict[str, Any]]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        spec: dict[str, Any],
-        api_base_url: str | None = None,
-        api_key_config: str | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = _props(name, spec, api_base_url, api_key_config)
-        super().__init__(GuardrailProvider(), name, props, resource_options(opts))
-
-    @property
-    def guardrail_id(self) -> pulumi.Output[str]:
-        return self.id
+    provider_type = GuardrailProvider
 
 
-class ObjectivesResource(Resource, module=RECORD_MODULE, name="Objectives"):
+class ObjectivesResource(_RecordResource, module=RECORD_MODULE, name="Objectives"):
     """One objective set of the stack. Type token ``pulumi-python:dynamic/tavus:Objectives``."""
 
-    spec: pulumi.Output[dict[str, Any]]
-
-    def __init__(
-        self,
-        name: str,
-        *,
-        spec: dict[str, Any],
-        api_base_url: str | None = None,
-        api_key_config: str | None = None,
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        props = _props(name, spec, api_base_url, api_key_config)
-        super().__init__(ObjectivesProvider(), name, props, resource_options(opts))
-
-    @property
-    def objectives_id(self) -> pulumi.Output[str]:
-        return self.id
+    provider_type = ObjectivesProvider

@@ -13,20 +13,15 @@ from typing import Any, TypeVar
 
 import pulumi
 from pulumi.dynamic import CreateResult, DiffResult, ReadResult, Resource, UpdateResult
-from pydantic import ValidationError
 
 from pal_provider.core.masking import SECRET_REF_KEY, is_secret_ref
-from pal_provider.declaration.findings import Report
 from pal_provider.declaration.models import ToolSpec
 from pal_provider.declaration.tool_rules import check_registry_tool
-from pal_provider.provider.base import FleetProvider
-from pal_provider.provider.connection import MissingCredentials, client_for
-from pal_provider.provider.failures import ReconcileError
+from pal_provider.provider.base import FleetProvider, rule_problems
 from pal_provider.provider.resource_props import declared_props, resource_options
 from pal_provider.provider.tool_reconcile import ToolReconciler, declared_differences
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
 from pal_provider.provider.unknowns import Path as UnknownPath
-from pal_provider.provider.unknowns import path_of, touches
 
 TOOL_MODULE = "tavus"
 TOOL_TYPE_NAME = "Tool"
@@ -51,21 +46,12 @@ def check_tool_spec(
 ) -> list[tuple[str, str]]:
     """(path, reason) for every error the declaration rules find in the known part of the
     spec, plus unset secrets."""
-    try:
-        spec = ToolSpec.model_validate(_as_declaration(inputs.spec))
-    except ValidationError as exc:
-        return [
-            (".".join(str(p) for p in err["loc"]) or "spec", err["msg"])
-            for err in exc.errors(include_input=False)
-            if not touches(("spec", *err["loc"]), unknown)
-        ]
-    report = Report(None)
-    check_registry_tool(report, inputs.logical_name, spec)
-    problems = [
-        (f.path, f"{f.message} ({f.fix})" if f.fix else f.message)
-        for f in report.findings
-        if f.severity == "error" and not touches(("spec", *path_of(f.path)), unknown)
-    ]
+    problems = rule_problems(
+        ToolSpec,
+        _as_declaration(inputs.spec),
+        lambda report, spec: check_registry_tool(report, inputs.logical_name, spec),
+        unknown,
+    )
     for pointer in inputs.missing_secrets(unknown):
         problems.append(
             (
@@ -125,11 +111,7 @@ class ToolProvider(FleetProvider[ToolInputs, ToolOutputs]):
 
     def _run(self, inputs: ToolInputs, action: Callable[[ToolReconciler], T]) -> T:
         with self.operating_on(inputs):
-            try:
-                client = client_for(inputs.settings, self.settings())
-            except MissingCredentials as exc:
-                raise ReconcileError(str(exc)) from None
-            return action(ToolReconciler(client))
+            return action(ToolReconciler(self.connected(inputs)))
 
 
 class ToolResource(Resource, module=TOOL_MODULE, name=TOOL_TYPE_NAME):

@@ -57,24 +57,21 @@ def client_env(emulator: RunningEmulator, home: Path) -> dict[str, str]:
     }
 
 
-@pytest.fixture
-def tavus(emulator: RunningEmulator, tmp_path: Path) -> Tavus:
-    """``tavus(*args)``: the official CLI (``tavus-cli`` 0.11.0), run as a user runs it."""
-    _clients_or_skip()
-    env = client_env(emulator, tmp_path)
-
+def _runner(command: list[str], env: dict[str, str], cwd: Path) -> Callable[..., Ran]:
     def run(*args: str) -> Ran:
         done = subprocess.run(
-            [str(CLIENTS / "tavus"), *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
+            [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
         )
         return Ran(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+@pytest.fixture
+def tavus(emulator: RunningEmulator, tmp_path: Path) -> Tavus:
+    """``tavus(*args)``: the official CLI (``tavus-cli`` 0.11.0), run as a user runs it."""
+    _clients_or_skip()
+    return _runner([str(CLIENTS / "tavus")], client_env(emulator, tmp_path), tmp_path)
 
 
 @pytest.fixture
@@ -86,16 +83,5 @@ def client_python(emulator: RunningEmulator, tmp_path: Path) -> Callable[[str], 
         "EMULATOR_URL": emulator.base_url,
         "EMULATOR_KEY": emulator.api_key,
     }
-
-    def run(code: str) -> Ran:
-        done = subprocess.run(
-            [str(CLIENTS / "python"), "-c", code],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        return Ran(done.returncode, done.stdout, done.stderr)
-
-    return run
+    run = _runner([str(CLIENTS / "python"), "-c"], env, tmp_path)
+    return lambda code: run(code)
