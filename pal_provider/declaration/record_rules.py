@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 
 from .findings import PathPart, Report
-from .models import Bindings, GuardrailSpec, ObjectivesSpec, PalIntent
+from .models import Bindings, FleetDeclaration, GuardrailSpec, ObjectivesSpec, PalIntent
 
 MAX_NAME = 100
 MAX_GUARDRAIL_TAGS = 32
@@ -137,6 +137,30 @@ def check_objectives(report: Report, logical_name: str, spec: ObjectivesSpec) ->
                 f"the objectives form a cycle ({' -> '.join(cycle)})",
                 "break the cycle, or set allow_loops: true",
             )
+
+
+def check_unique_api_names(report: Report, fleet: FleetDeclaration) -> None:
+    """Two guardrails (or objective sets) of a stack with one API name would be one live
+    record: palfleet finds records by name and adopts an identical one."""
+    sections: list[tuple[str, str, dict[str, str | None]]] = [
+        (
+            "guardrails",
+            "guardrail_name",
+            {k: g.guardrail_name for k, g in fleet.guardrails.items()},
+        ),
+        ("objectives", "name", {k: o.name for k, o in fleet.objectives.items()}),
+    ]
+    for section, field, names in sections:
+        seen: dict[str, str] = {}
+        for logical, declared in names.items():
+            name = declared if declared is not None else logical
+            if name in seen:
+                report.error(
+                    [section, logical, field] if declared is not None else [section, logical],
+                    f"{field} {name!r} is also the name of {section}.{seen[name]}",
+                    f"give each entry of {section}: its own {field}",
+                )
+            seen.setdefault(name, logical)
 
 
 def check_references(

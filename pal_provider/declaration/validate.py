@@ -12,7 +12,7 @@ from .findings import Finding, Report, check_credential_headers, check_credentia
 from .merge import merge_intent
 from .models import CONFIG_KEY_RE, FleetDeclaration, PalIntent
 from .pal_rules import ID_RE, PalContext, check_pal
-from .record_rules import check_guardrail, check_objectives
+from .record_rules import check_guardrail, check_objectives, check_unique_api_names
 from .schema_errors import validation_findings
 from .secrets import SECRET_MARKER, is_secret_marker
 from .tool_rules import check_registry_tool
@@ -35,6 +35,7 @@ def validate_fleet(fleet: FleetDeclaration, stack: str) -> list[Finding]:
         check_guardrail(report.child("guardrails", key), key, guardrail)
     for key, objectives in fleet.objectives.items():
         check_objectives(report.child("objectives", key), key, objectives)
+    check_unique_api_names(report, fleet)
     ctx = PalContext(
         bindings=fleet.bindings,
         tools=fleet.tools,
