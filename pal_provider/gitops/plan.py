@@ -20,10 +20,12 @@ is compared, and the reads are dropped, when the declaration has errors.
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pal_provider.api import PalApiError, PalClient
 from pal_provider.core.records import GUARDRAIL, OBJECTIVES
@@ -58,6 +60,7 @@ from .session import (
 )
 
 FORMATS = ("text", "markdown", "json")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -108,22 +111,36 @@ class Wanted:
         return cls(bool(declared.get("guardrails")), bool(declared.get("objectives")))
 
 
+def _in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
+    """``fn(*args)`` on a daemon thread: a read nobody waits for any more (the declaration
+    turned out invalid) never holds the command up, even against a host that does not answer."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # handed to whoever waits for the result
+            future.set_exception(exc)
+
+    threading.Thread(target=run, daemon=True, name="palfleet-read").start()
+    return future
+
+
 def _read_live(
     client: PalClient, concurrency: int, progress: Progress, wanted: Wanted
 ) -> LiveAccount:
     """The account's PALs, with its tools (and the guardrails and objective sets the stack
     declares) read beside the PAL pages; attachments come later, from the listed PALs."""
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        tools_read = pool.submit(read_tools, client)
-        guardrails = pool.submit(read_records, client, GUARDRAIL) if wanted.guardrails else None
-        objectives = pool.submit(read_records, client, OBJECTIVES) if wanted.objectives else None
-        pals = read_pals(client, progress, concurrency)
-        return LiveAccount(
-            pals=pals,
-            tools=tools_read.result(),
-            guardrails=guardrails.result() if guardrails else [],
-            objectives=objectives.result() if objectives else [],
-        )
+    tools = _in_background(read_tools, client)
+    guardrails = _in_background(read_records, client, GUARDRAIL) if wanted.guardrails else None
+    objectives = _in_background(read_records, client, OBJECTIVES) if wanted.objectives else None
+    pals = read_pals(client, progress, concurrency)
+    return LiveAccount(
+        pals=pals,
+        tools=tools.result(),
+        guardrails=guardrails.result() if guardrails else [],
+        objectives=objectives.result() if objectives else [],
+    )
 
 
 def compare_stack(options: PlanOptions) -> Compared:
@@ -139,67 +156,62 @@ def compare_stack(options: PlanOptions) -> Compared:
     api_key = api_key_from_env(options.api_key_env)
     progress = Progress(options.progress)
     early: list[tuple[PalClient, Future[LiveAccount]]] = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
 
-        def begin_reading(document: Any) -> None:
-            # The account is read (GETs only) while the parsed file is validated, which takes
-            # as long as the reads; a declaration with errors is reported and the reads dropped.
-            declared = document.get("pals") if isinstance(document, dict) else None
-            if not set(options.pals) <= set(declared if isinstance(declared, dict) else ()):
-                return  # an unknown --pal: reported below, before any request
-            url = (
-                options.api_base_url
-                or configured_base_url(options.stack, options.root)
-                or declared_base_url(document)
-            )
-            try:
-                client = connect(url, api_key) if url else None
-            except CommandError:
-                return  # reported below, once the declaration is known to be valid
-            if client is not None:
-                early.append(
-                    (
-                        client,
-                        pool.submit(_read_live, client, concurrency, progress, Wanted.of(document)),
-                    )
-                )
-
-        loaded = load_declared(options.stack, options.root, on_parsed=begin_reading)
-        unknown = [name for name in options.pals if name not in loaded.fleet.pals]
-        if unknown:
-            raise CommandError(
-                f"--pal {', '.join(unknown)}: no such PAL in stack {options.stack!r} -- fix: use a "
-                f"logical name from pals: ({', '.join(sorted(loaded.fleet.pals))})"
-            )
-        baseline = (
-            declaration_at(options.base, options.stack, options.root) if options.base else None
+    def begin_reading(document: Any) -> None:
+        # The account is read (GETs only) while the parsed file is validated, which takes
+        # as long as the reads; a declaration with errors is reported and the reads dropped.
+        declared = document.get("pals") if isinstance(document, dict) else None
+        if not set(options.pals) <= set(declared if isinstance(declared, dict) else ()):
+            return  # an unknown --pal: reported below, before any request
+        url = (
+            options.api_base_url
+            or configured_base_url(options.stack, options.root)
+            or declared_base_url(document)
         )
-        url = base_url_for(
-            options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url
-        )
-        client = connect(url, api_key)
-        forms = declared_forms(loaded.fleet)  # while the account is read
-        reading = next((read for c, read in early if c.base_url == client.base_url), None)
-        if reading is not None:
-            client = next(c for c, read in early if read is reading)
         try:
-            wanted_records = Wanted(bool(loaded.fleet.guardrails), bool(loaded.fleet.objectives))
-            read = (
-                reading.result()
-                if reading
-                else _read_live(client, concurrency, progress, wanted_records)
+            client = connect(url, api_key) if url else None
+        except CommandError:
+            return  # reported below, once the declaration is known to be valid
+        if client is not None:
+            early.append(
+                (
+                    client,
+                    _in_background(_read_live, client, concurrency, progress, Wanted.of(document)),
+                )
             )
-            wanted = attachment_reads(loaded.fleet)
-            attached = read_attached(
-                client,
-                [pal_id for pal_id, pal in read.pals.items() if wanted(pal)],
-                concurrency=concurrency,
-                progress=progress,
-                pals=read.pals,
-                tools=read.tools,
-            )
-        except PalApiError as exc:
-            raise account_error(exc, client.base_url, options.stack) from None
+
+    loaded = load_declared(options.stack, options.root, on_parsed=begin_reading)
+    unknown = [name for name in options.pals if name not in loaded.fleet.pals]
+    if unknown:
+        raise CommandError(
+            f"--pal {', '.join(unknown)}: no such PAL in stack {options.stack!r} -- fix: use a "
+            f"logical name from pals: ({', '.join(sorted(loaded.fleet.pals))})"
+        )
+    baseline = declaration_at(options.base, options.stack, options.root) if options.base else None
+    url = base_url_for(options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url)
+    client = connect(url, api_key)
+    forms = declared_forms(loaded.fleet)  # while the account is read
+    reading = next((read for c, read in early if c.base_url == client.base_url), None)
+    if reading is not None:
+        client = next(c for c, read in early if read is reading)
+    try:
+        wanted_records = Wanted(bool(loaded.fleet.guardrails), bool(loaded.fleet.objectives))
+        read = (
+            reading.result()
+            if reading
+            else _read_live(client, concurrency, progress, wanted_records)
+        )
+        wanted = attachment_reads(loaded.fleet)
+        attached = read_attached(
+            client,
+            [pal_id for pal_id, pal in read.pals.items() if wanted(pal)],
+            concurrency=concurrency,
+            progress=progress,
+            pals=read.pals,
+            tools=read.tools,
+        )
+    except PalApiError as exc:
+        raise account_error(exc, client.base_url, options.stack) from None
     live = replace(read, attached=attached)
     comparison = compare_fleet(loaded.fleet, live, forms)
     comparison = with_secret_reference_changes(comparison, baseline, loaded.fleet)

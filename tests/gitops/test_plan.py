@@ -224,3 +224,28 @@ def test_nothing_is_sent_before_the_declaration_and_the_url_pass(
         assert result.exit_code == 1, (command, result.stdout)
         assert "refusing to send the Tavus API key over plain http" in result.stderr, command
     assert emulator.control.requests().count() == 0
+
+
+def test_an_invalid_declaration_is_reported_at_once_even_against_a_silent_host(
+    palfleet: Invoke, stack_root: Path
+) -> None:
+    """The account is read while the declaration is validated; when it is invalid, the reads
+    are abandoned, not waited for (a host that never answers would hold the command up to the
+    HTTP deadline)."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    try:
+        write_stack(stack_root, "slow", "version: 1\nbindings: {}\npals:\n  x: {modle: 1}\n")
+        started = time.monotonic()
+        result = palfleet(
+            "plan", "--stack", "slow", "--api-base-url", f"http://127.0.0.1:{port}/v2"
+        )
+        assert result.exit_code == 1 and "pals.x.modle" in result.stderr
+        assert time.monotonic() - started < 3, "the command did not wait for the silent host"
+    finally:
+        silent.close()
