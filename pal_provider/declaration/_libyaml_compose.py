@@ -55,12 +55,11 @@ def _resolver_for_libyaml() -> Any:
                         return found
             return defaults[kind]
 
-        # Path resolvers, which palfleet does not use.
         def descend_resolver(self, parent: Any, index: Any) -> None:
-            pass
+            """Path resolvers: palfleet registers none, so there is nothing to track."""
 
         def ascend_resolver(self) -> None:
-            pass
+            """Path resolvers: palfleet registers none."""
 
     return Composer
 
