@@ -191,9 +191,9 @@ def compare_stack(options: PlanOptions) -> Compared:
     url = base_url_for(options.stack, options.root, loaded.fleet.api_base_url, options.api_base_url)
     client = connect(url, api_key)
     forms = declared_forms(loaded.fleet)  # while the account is read
-    reading = next((read for c, read in early if c.base_url == client.base_url), None)
-    if reading is not None:
-        client = next(c for c, read in early if read is reading)
+    # get_client pools one client per account: the early reads used this very client or
+    # another account's (a URL the declaration then overrode), whose reads are dropped.
+    reading = next((read for c, read in early if c is client), None)
     try:
         wanted_records = Wanted(bool(loaded.fleet.guardrails), bool(loaded.fleet.objectives))
         read = (

@@ -9,6 +9,7 @@ minimal record with no media.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 from . import guardrail_rules, ids, objective_rules
@@ -48,6 +49,17 @@ LEGACY_CONVERSATION = {"persona_id": "pal_id", "replica_id": "face_id"}
 def invalid_id(kind: str) -> ApiError:
     field = "objectives_id" if kind == OBJECTIVES else f"{kind}_id"
     return bad_request(f"Invalid {field}")
+
+
+Normalize = Callable[[Any], dict[str, Any]]
+
+
+def _checked(normalize: Normalize, body: Any) -> dict[str, Any]:
+    """``normalize(body)``, a broken rule answered as the contract's 400."""
+    try:
+        return normalize(body)
+    except InvalidDocument as exc:
+        raise bad_request(str(exc)) from None
 
 
 def _page(items: list[dict[str, Any]], size: int, offset: int) -> dict[str, Any]:
@@ -91,7 +103,7 @@ class AccountRecords:
             return stored
 
     def _patch(
-        self, kind: str, record_id: str, patch: Any, normalize: Any
+        self, kind: str, record_id: str, patch: Any, normalize: Normalize
     ) -> dict[str, Any] | None:
         """The patched document, or None when nothing changed (304)."""
         with self.store.write():
@@ -101,10 +113,7 @@ class AccountRecords:
                 result = apply_json_patch(copy.deepcopy(stored), ops)
             except PatchError:
                 raise invalid_patch() from None
-            try:
-                doc = normalize(result)
-            except InvalidDocument as exc:
-                raise bad_request(str(exc)) from None
+            doc = _checked(normalize, result)
             server = {k: stored[k] for k in stored if k not in doc and k in _server_keys(kind)}
             updated = {**server, **doc}
             if updated == stored:
@@ -115,11 +124,7 @@ class AccountRecords:
 
     # -------------------------------------------------------------- guardrails
     def create_guardrail(self, body: Any) -> dict[str, Any]:
-        try:
-            doc = guardrail_rules.normalize_guardrail(body)
-        except InvalidDocument as exc:
-            raise bad_request(str(exc)) from None
-        return self._create(GUARDRAIL, doc)
+        return self._create(GUARDRAIL, _checked(guardrail_rules.normalize_guardrail, body))
 
     def patch_guardrail(self, guardrail_id: str, patch: Any) -> dict[str, Any] | None:
         return self._patch(GUARDRAIL, guardrail_id, patch, guardrail_rules.normalize_guardrail)
@@ -161,18 +166,11 @@ class AccountRecords:
 
     # -------------------------------------------------------------- objectives
     def validate_objectives(self, body: Any) -> dict[str, Any]:
-        try:
-            objective_rules.normalize_objectives(body)
-        except InvalidDocument as exc:
-            raise bad_request(str(exc)) from None
+        _checked(objective_rules.normalize_objectives, body)
         return {"valid": True}
 
     def create_objectives(self, body: Any) -> dict[str, Any]:
-        try:
-            doc = objective_rules.normalize_objectives(body)
-        except InvalidDocument as exc:
-            raise bad_request(str(exc)) from None
-        return self._create(OBJECTIVES, doc)
+        return self._create(OBJECTIVES, _checked(objective_rules.normalize_objectives, body))
 
     def patch_objectives(self, objectives_id: str, patch: Any) -> dict[str, Any] | None:
         return self._patch(OBJECTIVES, objectives_id, patch, objective_rules.normalize_objectives)
