@@ -1,15 +1,41 @@
 """The Git-reviewable fleet declaration: models, offline validation, resolution.
 
 See docs/fleet-format.md for the format.
+
+The names below are loaded on first use: the provider server imports a few submodules of this
+package (the PAL rules, the migration of inline tools) and should not pay for the YAML loader.
 """
 
 from __future__ import annotations
 
-from .findings import Finding, Severity
-from .loader import LoadResult, discover_stacks, load_stack
-from .models import FleetDeclaration, PalIntent, SecretRef, ToolSpec
-from .resolve import DesiredPal, DesiredTool, ResolutionError, ResolvedFleet, resolve_fleet
-from .validate import validate_fleet, validate_pal_body
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .findings import Finding, Severity
+    from .loader import LoadResult, discover_stacks, load_stack
+    from .models import FleetDeclaration, PalIntent, SecretRef, ToolSpec
+    from .resolve import DesiredPal, DesiredTool, ResolutionError, ResolvedFleet, resolve_fleet
+    from .validate import validate_fleet, validate_pal_body
+
+_EXPORTS = {
+    "DesiredPal": "resolve",
+    "DesiredTool": "resolve",
+    "Finding": "findings",
+    "FleetDeclaration": "models",
+    "LoadResult": "loader",
+    "PalIntent": "models",
+    "ResolutionError": "resolve",
+    "ResolvedFleet": "resolve",
+    "SecretRef": "models",
+    "Severity": "findings",
+    "ToolSpec": "models",
+    "discover_stacks": "loader",
+    "load_stack": "loader",
+    "resolve_fleet": "resolve",
+    "validate_fleet": "validate",
+    "validate_pal_body": "validate",
+}
 
 __all__ = [
     "DesiredPal",
@@ -29,3 +55,12 @@ __all__ = [
     "validate_fleet",
     "validate_pal_body",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value

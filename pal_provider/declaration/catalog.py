@@ -14,14 +14,16 @@ directory (the Pulumi program and the provider run in the project directory).
 from __future__ import annotations
 
 import difflib
+import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
+
+from .findings import join_path
+from .yaml_source import read_yaml
 
 ModelStatus = Literal["recommended", "available", "deprecated", "retired"]
 SHIPPED = "palfleet's catalog"
@@ -71,10 +73,17 @@ class Catalog(BaseModel):
 
 
 def _raw(text: str, source: str) -> dict[str, Any]:
-    try:
-        raw = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        raise CatalogError(f"{source}: malformed YAML: {exc}") from None
+    parsed = read_yaml(text)
+    if parsed.problem is not None:
+        line = f":{parsed.problem.line}" if parsed.problem.line else ""
+        raise CatalogError(f"{source}{line}: {parsed.problem.message}")
+    if parsed.duplicates:
+        duplicate = parsed.duplicates[0]
+        raise CatalogError(
+            f"{source}:{duplicate.line}: {join_path(duplicate.path)} is given twice (first on "
+            f"line {duplicate.first_line}); keep one"
+        )
+    raw = parsed.data
     if raw is None:
         return {}
     if not isinstance(raw, dict) or not isinstance(raw.get("models", {}), dict):
@@ -126,10 +135,18 @@ def parse_catalog(text: str) -> Catalog:
     return merge_catalog(None, text, SHIPPED)
 
 
-@lru_cache(maxsize=1)
+_shipped: Catalog | None = None
+_shipped_lock = threading.Lock()
+
+
 def shipped_catalog() -> Catalog:
-    text = resources.files(__package__).joinpath("catalog.yaml").read_text(encoding="utf-8")
-    return parse_catalog(text)
+    # Parsed once per process: the provider server's four workers all ask on their first call.
+    global _shipped
+    with _shipped_lock:
+        if _shipped is None:
+            text = resources.files(__package__).joinpath("catalog.yaml").read_text("utf-8")
+            _shipped = parse_catalog(text)
+        return _shipped
 
 
 _project_file: Path | None = None
@@ -147,8 +164,16 @@ def project_catalog_file() -> Path | None:
     return path if path.is_file() else None
 
 
-@lru_cache(maxsize=8)
+_merged_lock = threading.Lock()
+
+
 def _merged(path: str, mtime_ns: int) -> Catalog:
+    with _merged_lock:
+        return _merged_cached(path, mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _merged_cached(path: str, mtime_ns: int) -> Catalog:
     return merge_catalog(shipped_catalog(), Path(path).read_text(encoding="utf-8"), path)
 
 

@@ -42,3 +42,56 @@ def test_parse_catalog_rejects_a_dangling_replacement() -> None:
     text = "default_model: a\nmodels:\n  a: {status: deprecated, replacement: b}\n"
     with pytest.raises(ValueError, match="replacement"):
         catalog.parse_catalog(text)
+
+
+def test_a_malformed_catalog_names_its_file_and_line() -> None:
+    text = "default_model: a\nmodels:\n  a: {status: recommended\n"
+    with pytest.raises(catalog.CatalogError, match=r"^models\.yaml:\d+: malformed YAML"):
+        catalog.merge_catalog(None, text, "models.yaml")
+
+
+def test_a_model_given_twice_is_refused_with_both_lines() -> None:
+    text = (
+        "default_model: a\nmodels:\n  a: {status: recommended}\n  a: {status: deprecated}\n"
+    )
+    with pytest.raises(catalog.CatalogError) as raised:
+        catalog.merge_catalog(None, text, "models.yaml")
+    assert str(raised.value) == (
+        "models.yaml:4: models.a is given twice (first on line 3); keep one"
+    )
+
+
+def test_catalog_scalars_keep_their_yaml_1_2_meaning() -> None:
+    # `off` is a string in YAML 1.2 (a boolean in 1.1): a model may be named so.
+    text = "default_model: off\nmodels:\n  off: {status: recommended, note: yes}\n"
+    parsed = catalog.merge_catalog(None, text, "models.yaml")
+    assert parsed.default_model == "off" and parsed.models["off"].note == "yes"
+
+
+def test_the_shipped_catalog_is_parsed_once_by_concurrent_first_callers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    monkeypatch.setattr(catalog, "_shipped", None)
+    parsed: list[str] = []
+    original = catalog.parse_catalog
+
+    def counting(text: str) -> catalog.Catalog:
+        parsed.append(text)
+        return original(text)
+
+    monkeypatch.setattr(catalog, "parse_catalog", counting)
+    start = threading.Barrier(4)
+    seen: list[catalog.Catalog] = []
+
+    def first_call() -> None:
+        start.wait()
+        seen.append(catalog.shipped_catalog())
+
+    threads = [threading.Thread(target=first_call) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(parsed) == 1 and len({id(c) for c in seen}) == 1
