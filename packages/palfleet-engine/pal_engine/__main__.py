@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
@@ -162,5 +162,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(result.exit_code)
 
 
+def exit_now(code: int) -> NoReturn:
+    """Leave without the interpreter's teardown: the work is done and the checkpoint is on disk,
+    and the teardown (gRPC's above all) took about 0.13 s of every run. The Pulumi CLI, a Go
+    binary, exits at once too."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
