@@ -24,7 +24,8 @@ CONFIG_KEY_RE = re.compile(r"^(?:[A-Za-z][A-Za-z0-9_.-]*:)?[A-Za-z][A-Za-z0-9_.-
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Schemas are built on first use: the provider server validates a PAL, never a whole fleet.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def _reject_literal_secret(value: object) -> object:
