@@ -17,6 +17,7 @@ import json
 import os
 import secrets as stdlib_secrets
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any, Literal
 
@@ -153,8 +154,12 @@ class Checkpoint:
                 "(or PULUMI_CONFIG_PASSPHRASE_FILE), or pass passphrase="
             )
         self._passphrase = resolved
+        # The salt of the file as loaded (passphrase verified) or first written; the cipher's
+        # own salt is the one its key was derived for.
+        self._file_salt: bytes | None = None
         self._salt: bytes | None = None
         self._fernet: Fernet | None = None
+        self._key_lock = threading.Lock()
         # A resource's stored form by identity (states are frozen): an unchanged resource is
         # not encrypted again at every write of a large stack.
         # Each resource's stored form as JSON text, by identity: an unchanged resource is
@@ -164,12 +169,37 @@ class Checkpoint:
     # encryption ------------------------------------------------------------------------------
 
     def _cipher(self, salt: bytes) -> Fernet:
-        if self._fernet is None or self._salt != salt:
-            kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
-            key = kdf.derive(self._passphrase.encode())
-            self._fernet = Fernet(base64.urlsafe_b64encode(key))
-            self._salt = salt
-        return self._fernet
+        with self._key_lock:
+            if self._fernet is None or self._salt != salt:
+                kdf = Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P)
+                key = kdf.derive(self._passphrase.encode())
+                self._fernet = Fernet(base64.urlsafe_b64encode(key))
+                self._salt = salt
+            return self._fernet
+
+    def prepare_key(self) -> None:
+        """Derive the key on a background thread (scrypt takes about 80 ms), for the salt on
+        file or, for a checkpoint not written yet, for the salt its first write will use.
+
+        The CLI's passphrase provider derives its key before the update starts; here the work
+        overlaps the start of the provider server instead of holding up the first load or the
+        first write. A failure is left for that load or write to report.
+        """
+
+        def derive() -> None:
+            try:
+                salt = self._salt_on_file() if self.path.is_file() else None
+                self._cipher(salt or self._salt or stdlib_secrets.token_bytes(16))
+            except Exception:  # load() and save() derive again and report it
+                pass
+
+        threading.Thread(target=derive, name="checkpoint-key", daemon=True).start()
+
+    def _salt_on_file(self) -> bytes | None:
+        try:
+            return base64.b64decode(json.loads(self.path.read_text())["encryption"]["salt"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     def _encrypt_paths(
         self, fernet: Fernet, value: dict[str, Any], paths: frozenset[str]
@@ -236,6 +266,7 @@ class Checkpoint:
                 f"{self.path}: incorrect passphrase (PULUMI_CONFIG_PASSPHRASE does not match the "
                 "one this checkpoint was written with)"
             ) from error
+        self._file_salt = salt
         resources = [self._read_resource(fernet, raw) for raw in document.get("resources", [])]
         pending = [
             PendingOperation(
@@ -293,10 +324,11 @@ class Checkpoint:
         return raw
 
     def save(self, snapshot: Snapshot) -> None:
-        if self._salt is None and self.path.is_file():
+        if self._file_salt is None and self.path.is_file():
             self.load()  # adopt the existing salt (and check the passphrase) before rewriting
-        salt = self._salt if self._salt is not None else stdlib_secrets.token_bytes(16)
-        if salt != self._salt:
+        # A first write uses the salt prepare_key() derived a key for, if any.
+        salt = self._file_salt or self._salt or stdlib_secrets.token_bytes(16)
+        if salt != self._file_salt:
             self._written.clear()
         fernet = self._cipher(salt)
         resources = [self._write_resource(fernet, resource) for resource in snapshot.resources]
@@ -337,6 +369,7 @@ class Checkpoint:
             ]
         )
         self._write_atomically(document + "\n")
+        self._file_salt = salt
 
     def _write_atomically(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -244,15 +244,17 @@ class Engine:
 
     def _run_program(self, mode: Mode, options: DeploymentOptions) -> RunResult:
         redactor = self._redactor()
-        snapshot = self.checkpoint.load()
         if mode == "up":
             options = replace(options, provider=self._provider_state())
+        # The checkpoint's key is derived while the provider server starts.
+        self.checkpoint.prepare_key()
         host = self._host_lease(self.config, [self.config[k] for k in self.secret_config_keys])
         errors: list[str] = []
         diagnostics = DiagnosticsEngine(redactor)
-        if mode == "up" and snapshot.pending_operations:
-            diagnostics.messages.append(pending_operations_warning(snapshot))
         try:
+            snapshot = self.checkpoint.load()
+            if mode == "up" and snapshot.pending_operations:
+                diagnostics.messages.append(pending_operations_warning(snapshot))
             deployment = self._deployment_for(mode, host, redactor, snapshot, options)
             program_error = run_program(
                 self.project,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import threading
 from pathlib import Path
 
 import pytest
@@ -112,3 +114,53 @@ def test_repr_masks_secrets() -> None:
 
     assert SECRET not in text and NESTED_SECRET not in text and "tok-1" not in text
     assert "visible-value" in text
+
+
+def _counting_scrypt(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    import pal_engine.checkpoint as module
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+    salts: list[bytes] = []
+
+    def counting(*, salt: bytes, **kwargs: int) -> Scrypt:
+        salts.append(salt)
+        return Scrypt(salt=salt, **kwargs)
+
+    monkeypatch.setattr(module, "Scrypt", counting)
+    return salts
+
+
+def _wait_for_key() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "checkpoint-key":
+            thread.join(timeout=10)
+
+
+def test_a_prepared_key_serves_the_first_write_and_the_next_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    salts = _counting_scrypt(monkeypatch)
+    path = tmp_path / "ck.json"
+    checkpoint = Checkpoint(path, "pw")
+    checkpoint.prepare_key()
+    _wait_for_key()
+    checkpoint.save(_snapshot())
+    assert checkpoint.load().resources == _snapshot().resources
+    stored = json.loads(path.read_text())["encryption"]["salt"]
+    assert salts == [base64.b64decode(stored)]  # derived once, for the salt on file
+
+
+def test_a_key_prepared_for_an_existing_file_still_checks_the_passphrase(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "ck.json"
+    Checkpoint(path, "pw").save(_snapshot())
+    before = path.read_text()
+    wrong = Checkpoint(path, "not-the-passphrase")
+    wrong.prepare_key()
+    _wait_for_key()
+    with pytest.raises(CheckpointError, match="incorrect passphrase"):
+        wrong.save(_snapshot())
+    with pytest.raises(CheckpointError, match="incorrect passphrase"):
+        wrong.load()
+    assert path.read_text() == before
