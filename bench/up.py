@@ -18,7 +18,9 @@ against the emulator with ``--latency-ms`` added to every ``/v2`` request. Phase
 Floors (the minimum any reconciler of this API needs): create 1 POST per PAL, update 1 PATCH,
 no-op 0 requests, delete 1 DELETE; the floor's time is requests x latency / 4 (the dynamic
 provider serves 4 calls at once). The emulator's own processing time beyond the injected
-latency is reported per request (it is not palfleet's cost). Each phase runs ``--runs`` times
+latency is not palfleet's cost: it is reported per request, and its share of the critical path
+(its total / 4, the same overlap the floor assumes) is subtracted from the wall time before the
+ratio is taken; the raw ratio is printed beside it. Each phase runs ``--runs`` times
 (min / median / max); the ratio uses the median. Targets: full-``up`` create at most 1.8 x its
 floor; no-op ``up`` of 1,000 PALs under 10 s with a growth exponent at most 1.1; peak memory of
 a 5,000-PAL no-op ``up`` under 500 MB.
@@ -87,6 +89,12 @@ class Sample:
     emulator_ms: float
     peak_mb: float
 
+    def charged_s(self, latency_ms: float) -> float:
+        """The wall time less the emulator's own share of the critical path: its time beyond
+        the injected latency, over the floor's parallelism."""
+        own_ms = self.emulator_ms - sum(self.requests.values()) * latency_ms
+        return self.seconds - max(own_ms, 0.0) / 1000 / PARALLELISM
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -98,6 +106,10 @@ class Measure:
     @property
     def median_s(self) -> float:
         return statistics.median(s.seconds for s in self.samples)
+
+    @property
+    def charged_median_s(self) -> float:
+        return statistics.median(s.charged_s(self.latency_ms) for s in self.samples)
 
     @property
     def floor_s(self) -> float:
@@ -236,26 +248,32 @@ def main(argv: list[str] | None = None) -> int:
         "floor: create 1 POST, update 1 PATCH, no-op 0, delete 1 DELETE per PAL; "
         f"time = requests x latency / {PARALLELISM} (the provider serves {PARALLELISM} calls at once)"
     )
+    print(
+        "ratio = (wall - the emulator's own time beyond the latency / "
+        f"{PARALLELISM}) / floor; raw = wall / floor"
+    )
     ok = True
     header = (
-        f"{'phase':<14}{'made':>6}{'needed':>8}{'wall s min/med/max':>22}{'floor s':>9}"
-        f"{'ratio':>7}{'emu ms/req':>12}"
+        f"{'phase':<10}{'made':>6}{'needed':>8}{'wall s min/med/max':>22}{'emu ms/req':>12}"
+        f"{'charged s':>11}{'floor s':>9}{'ratio':>7}{'raw':>7}"
     )
     print(header)
     print("-" * len(header))
     measures = lifecycle(args.pals, args.latency_ms, args.runs)
     for measure in measures:
-        ratio = measure.median_s / measure.floor_s if measure.floor_s else math.nan
+        ratio = measure.charged_median_s / measure.floor_s if measure.floor_s else math.nan
+        raw = measure.median_s / measure.floor_s if measure.floor_s else math.nan
         print(
-            f"{measure.name:<14}{measure.made:>6}{measure.needed:>8}"
-            f"{spread([s.seconds for s in measure.samples]):>22}{measure.floor_s:>9.2f}"
-            f"{ratio:>7.2f}{measure.emulator_beyond_latency_ms():>12.1f}"
+            f"{measure.name:<10}{measure.made:>6}{measure.needed:>8}"
+            f"{spread([s.seconds for s in measure.samples]):>22}"
+            f"{measure.emulator_beyond_latency_ms():>12.1f}{measure.charged_median_s:>11.2f}"
+            f"{measure.floor_s:>9.2f}{ratio:>7.2f}{raw:>7.2f}"
         )
     create = measures[0]
-    create_ratio = create.median_s / create.floor_s
+    create_ratio = create.charged_median_s / create.floor_s
     ok &= create_ratio <= CREATE_TARGET
     print(
-        f"full up create vs floor: {create_ratio:.2f} (target <= {CREATE_TARGET}: "
+        f"full up create vs floor, the emulator's own time subtracted: {create_ratio:.2f} (target <= {CREATE_TARGET}: "
         f"{'met' if create_ratio <= CREATE_TARGET else 'MISSED'})"
     )
     sizes = [int(s) for s in args.noop_sizes.split(",") if s]

@@ -37,6 +37,8 @@ _VERIFIER_PLAINTEXT = b"palfleet-engine-checkpoint"
 _SCRYPT_N = 2**15
 _SCRYPT_R = 8
 _SCRYPT_P = 1
+# How much of a checkpoint prepare_key() reads to find the salt.
+_HEAD_BYTES = 4096
 
 
 class CheckpointError(RuntimeError):
@@ -196,8 +198,14 @@ class Checkpoint:
         threading.Thread(target=derive, name="checkpoint-key", daemon=True).start()
 
     def _salt_on_file(self) -> bytes | None:
+        """The salt from the head of the file (``save`` writes ``encryption`` before the
+        resources), without parsing a large stack twice; None when it is not there."""
         try:
-            return base64.b64decode(json.loads(self.path.read_text())["encryption"]["salt"])
+            with self.path.open("rb") as handle:
+                head = handle.read(_HEAD_BYTES).decode("utf-8", errors="replace")
+            start = head.index('"encryption":') + len('"encryption":')
+            encryption, _ = json.JSONDecoder().raw_decode(head, start)
+            return base64.b64decode(encryption["salt"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
 

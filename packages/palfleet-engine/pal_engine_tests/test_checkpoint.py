@@ -164,3 +164,17 @@ def test_a_key_prepared_for_an_existing_file_still_checks_the_passphrase(
     with pytest.raises(CheckpointError, match="incorrect passphrase"):
         wrong.load()
     assert path.read_text() == before
+
+
+def test_a_key_prepared_for_a_file_on_disk_is_the_one_its_load_uses(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "ck.json"
+    Checkpoint(path, "pw").save(_snapshot())
+    salts = _counting_scrypt(monkeypatch)
+    checkpoint = Checkpoint(path, "pw")
+    checkpoint.prepare_key()
+    _wait_for_key()
+    assert len(salts) == 1  # found at the head of the file
+    assert checkpoint.load().resources == _snapshot().resources
+    assert salts == [base64.b64decode(json.loads(path.read_text())["encryption"]["salt"])]
