@@ -2,39 +2,73 @@
 
 The HTTP policy (timeouts, retries, deadlines, error mapping, redaction) lives in the private
 ``_http`` module; this package exports only what callers need.
+
+Names load on first use: the provider server answers Check and Diff, which need the errors and
+the transport rule, before it needs the HTTP client (httpx).
 """
 
-from pal_provider.api._http import (
-    Clock,
-    RetryPolicy,
-    SystemClock,
-    insecure_transport,
-    is_loopback_host,
-)
-from pal_provider.api._redact import redact
-from pal_provider.api.client import (
-    PalClient,
-    PatchResult,
-    close_all_clients,
-    get_client,
-    patch_is_replay_safe,
-)
-from pal_provider.api.errors import (
-    ConnectionFailed,
-    InvalidPatch,
-    MakerDraftConflict,
-    NotAttached,
-    NotFound,
-    OutcomeUnknown,
-    PalApiError,
-    RateLimited,
-    RequestTimeout,
-    ServerError,
-    Unauthorized,
-    UnexpectedResponse,
-    ValidationFailed,
-)
-from pal_provider.api.wire import Page, normalize_pal, parse_timestamp
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pal_provider.api._http import Clock, RetryPolicy, SystemClock
+    from pal_provider.api._redact import redact
+    from pal_provider.api._transport import insecure_transport, is_loopback_host
+    from pal_provider.api.client import (
+        PalClient,
+        PatchResult,
+        close_all_clients,
+        get_client,
+        patch_is_replay_safe,
+    )
+    from pal_provider.api.errors import (
+        ConnectionFailed,
+        InvalidPatch,
+        MakerDraftConflict,
+        NotAttached,
+        NotFound,
+        OutcomeUnknown,
+        PalApiError,
+        RateLimited,
+        RequestTimeout,
+        ServerError,
+        Unauthorized,
+        UnexpectedResponse,
+        ValidationFailed,
+    )
+    from pal_provider.api.wire import Page, normalize_pal, parse_timestamp
+
+_EXPORTS = {
+    "Clock": "_http",
+    "RetryPolicy": "_http",
+    "SystemClock": "_http",
+    "insecure_transport": "_transport",
+    "is_loopback_host": "_transport",
+    "redact": "_redact",
+    "PalClient": "client",
+    "PatchResult": "client",
+    "close_all_clients": "client",
+    "get_client": "client",
+    "patch_is_replay_safe": "client",
+    "ConnectionFailed": "errors",
+    "InvalidPatch": "errors",
+    "MakerDraftConflict": "errors",
+    "NotAttached": "errors",
+    "NotFound": "errors",
+    "OutcomeUnknown": "errors",
+    "PalApiError": "errors",
+    "RateLimited": "errors",
+    "RequestTimeout": "errors",
+    "ServerError": "errors",
+    "Unauthorized": "errors",
+    "UnexpectedResponse": "errors",
+    "ValidationFailed": "errors",
+    "Page": "wire",
+    "normalize_pal": "wire",
+    "parse_timestamp": "wire",
+}
 
 __all__ = [
     "Clock",
@@ -65,3 +99,12 @@ __all__ = [
     "patch_is_replay_safe",
     "redact",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -33,7 +33,6 @@ operation fails at once, because retrying earlier than asked would only be refus
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import json
 import logging
 import random
@@ -45,7 +44,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any, Protocol
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from pal_provider.api import errors
 from pal_provider.api._redact import redact, secret_values
@@ -172,40 +171,6 @@ class _Failure:
     wait: float
     server_requested: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-def is_loopback_host(host: str) -> bool:
-    """``localhost`` (and ``*.localhost``), ``127.0.0.0/8`` and ``::1``."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def insecure_transport(base_url: str) -> str | None:
-    """Why the API key must not be sent to ``base_url``, or None when it may: every request
-    carries the key, so the scheme is https unless the host is loopback."""
-    try:
-        parts = urlsplit(base_url)
-    except ValueError:
-        return f"the API base URL {base_url!r} is not a URL"
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname and is_loopback_host(parts.hostname):
-        return None
-    if parts.scheme == "http":
-        return (
-            f"refusing to send the Tavus API key over plain http to {parts.hostname}: use "
-            f"https://{parts.netloc}{parts.path} (http is allowed only for a loopback host: "
-            "127.0.0.0/8, ::1, localhost)"
-        )
-    return (
-        f"the API base URL must start with https:// (got {base_url!r}), "
-        "e.g. https://tavusapi.com/v2"
-    )
 
 
 def default_user_agent() -> str:

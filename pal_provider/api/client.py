@@ -26,9 +26,9 @@ from pal_provider.api._http import (
     RetryPolicy,
     SystemClock,
     build_httpx_client,
-    insecure_transport,
 )
 from pal_provider.api._redact import fingerprint
+from pal_provider.api._transport import insecure_transport
 from pal_provider.api.wire import (
     Page,
     WireFormatError,

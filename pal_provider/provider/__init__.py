@@ -12,20 +12,47 @@ Inside: ``base`` (what both providers share), ``pal`` / ``tool`` (the protocol g
 API work), ``attachments``, ``leftovers`` (interrupted creates), ``state`` / ``tool_state``
 (inputs and outputs), ``unknowns`` (preview values), ``failures`` (what the user reads),
 ``settings`` / ``connection`` (credentials, read in ``configure()``).
+
+Names load on first use: the server unpickles one provider class by its module path and should
+not load the others.
 """
 
-from pal_provider.provider.failures import ReconcileError
-from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider, PalResource
-from pal_provider.provider.records import (
-    GUARDRAIL_TYPE_TOKEN,
-    OBJECTIVES_TYPE_TOKEN,
-    GuardrailProvider,
-    GuardrailResource,
-    ObjectivesProvider,
-    ObjectivesResource,
-)
-from pal_provider.provider.settings import ProviderSettings, split_config_key
-from pal_provider.provider.tool import TOOL_TYPE_TOKEN, ToolProvider, ToolResource
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pal_provider.provider.failures import ReconcileError
+    from pal_provider.provider.pal import PAL_TYPE_TOKEN, PalProvider, PalResource
+    from pal_provider.provider.records import (
+        GUARDRAIL_TYPE_TOKEN,
+        OBJECTIVES_TYPE_TOKEN,
+        GuardrailProvider,
+        GuardrailResource,
+        ObjectivesProvider,
+        ObjectivesResource,
+    )
+    from pal_provider.provider.settings import ProviderSettings, split_config_key
+    from pal_provider.provider.tool import TOOL_TYPE_TOKEN, ToolProvider, ToolResource
+
+_EXPORTS = {
+    "ReconcileError": "failures",
+    "PAL_TYPE_TOKEN": "pal",
+    "PalProvider": "pal",
+    "PalResource": "pal",
+    "GUARDRAIL_TYPE_TOKEN": "records",
+    "OBJECTIVES_TYPE_TOKEN": "records",
+    "GuardrailProvider": "records",
+    "GuardrailResource": "records",
+    "ObjectivesProvider": "records",
+    "ObjectivesResource": "records",
+    "ProviderSettings": "settings",
+    "split_config_key": "settings",
+    "TOOL_TYPE_TOKEN": "tool",
+    "ToolProvider": "tool",
+    "ToolResource": "tool",
+}
 
 __all__ = [
     "GUARDRAIL_TYPE_TOKEN",
@@ -44,3 +71,12 @@ __all__ = [
     "ToolResource",
     "split_config_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

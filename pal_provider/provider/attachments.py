@@ -8,12 +8,15 @@ them (and an inline-tool migration's safe sequence) is in :mod:`pal_lifecycle`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pal_provider.api import NotFound, PalApiError, PalClient
+from pal_provider.api import NotFound, PalApiError
 from pal_provider.declaration.migration import inline_entries
 from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
 from pal_provider.provider.state import PalInputs
+
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 
 class AttachmentReconciler:

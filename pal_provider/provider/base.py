@@ -17,12 +17,12 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from pulumi.dynamic import CheckFailure, CheckResult, ConfigureRequest, DiffResult, ResourceProvider
 from pydantic import BaseModel, ValidationError
 
-from pal_provider.api import PalClient, insecure_transport
+from pal_provider.api import insecure_transport
 from pal_provider.declaration.findings import Report
 from pal_provider.provider.connection import MissingCredentials, client_for
 from pal_provider.provider.failures import ReconcileError, quiet_tracebacks, reported_as
@@ -30,6 +30,9 @@ from pal_provider.provider.settings import ProviderSettings
 from pal_provider.provider.state import PROVIDER_KEY, DeclaredInputs
 from pal_provider.provider.unknowns import Path as UnknownPath
 from pal_provider.provider.unknowns import contains_unknown, path_of, touches
+
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 I = TypeVar("I", bound=DeclaredInputs)  # noqa: E741
 O = TypeVar("O", bound=DeclaredInputs)  # noqa: E741

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from pal_provider.api import PalClient, get_client
+from typing import TYPE_CHECKING
+
+from pal_provider import api
 from pal_provider.provider.failures import ReconcileError
 from pal_provider.provider.settings import MissingCredentials, ProviderSettings
 from pal_provider.provider.state import ResourceSettings
+
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 
 def client_for(resource: ResourceSettings, stack: ProviderSettings) -> PalClient:
@@ -14,7 +19,8 @@ def client_for(resource: ResourceSettings, stack: ProviderSettings) -> PalClient
     is not loopback), before any request."""
     api_key = stack.api_key(resource.api_key_config)
     try:
-        return get_client(stack.base_url(resource.api_base_url), api_key)
+        # Looked up at call time: the HTTP client loads with the first request, not the import.
+        return api.get_client(stack.base_url(resource.api_base_url), api_key)
     except ValueError as exc:
         raise ReconcileError(str(exc)) from None
 

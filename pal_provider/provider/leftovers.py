@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pal_provider.api import PalClient
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 
 @dataclass

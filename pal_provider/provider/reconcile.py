@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pulumi.log import warn
 
@@ -20,7 +20,6 @@ from pal_provider.api import (
     NotFound,
     OutcomeUnknown,
     PalApiError,
-    PalClient,
     ValidationFailed,
     parse_timestamp,
 )
@@ -45,6 +44,9 @@ from pal_provider.provider.settings import MissingCredentials, ProviderSettings
 from pal_provider.provider.state import PalInputs, PalOutputs, created_at_of
 from pal_provider.provider.unknowns import Path as UnknownPath
 from pal_provider.provider.unknowns import path_of, touches
+
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 # POSTs with an unknown outcome, each looked up without finding the PAL, before giving up.
 MAX_CREATE_ATTEMPTS = 3

@@ -10,12 +10,15 @@ keeps an adopted record that PALs outside the fleet still use.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pal_provider.api import NotFound, OutcomeUnknown, PalApiError, PalClient
+from pal_provider.api import NotFound, OutcomeUnknown, PalApiError
 from pal_provider.core.records import RecordKind, canonical_record, record_patch
 from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
 from pal_provider.provider.state import DeclaredInputs, created_at_of
+
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 
 class RecordOutputs(DeclaredInputs):

@@ -10,9 +10,9 @@ API echoes secrets as ``********`` and rejects that placeholder).
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pal_provider.api import NotFound, OutcomeUnknown, PalApiError, PalClient, ValidationFailed
+from pal_provider.api import NotFound, OutcomeUnknown, PalApiError, ValidationFailed
 from pal_provider.core.jsonvalue import from_pointer
 from pal_provider.core.masking import MASK, TOOL_AUTH_SECRET_KEYS, secret_ref, secret_refs
 from pal_provider.declaration.tool_definition import (
@@ -23,6 +23,9 @@ from pal_provider.declaration.tool_definition import (
 from pal_provider.provider.failures import ReconcileError, deleted_outside_pulumi, failed
 from pal_provider.provider.state import created_at_of
 from pal_provider.provider.tool_state import ToolInputs, ToolOutputs
+
+if TYPE_CHECKING:
+    from pal_provider.api import PalClient
 
 AUTH_POINTER = "/delivery/api/auth/"
 

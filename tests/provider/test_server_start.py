@@ -3,7 +3,8 @@
 The SDK's server unpickles a provider on its first call, importing its module; that import is on
 the path of every `pulumi preview` and of both halves of `pulumi up`. It must not drag in what
 the provider never uses: the declaration loader (YAML files, stacks) and httpx's optional
-command-line client (click, rich, pygments).
+command-line client (click, rich, pygments). Check and Diff make no request, so the HTTP client
+itself loads with the first one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import subprocess
 import sys
 
 NEVER_LOADED = (
+    "httpx",
+    "pal_provider.api.client",
     "click",
     "rich",
     "pygments",
@@ -22,7 +25,7 @@ NEVER_LOADED = (
 )
 
 
-def test_importing_the_providers_loads_neither_the_loader_nor_a_command_line() -> None:
+def test_importing_the_providers_loads_no_loader_no_command_line_and_no_http_client() -> None:
     code = (
         "import json, sys\n"
         "import pal_provider.provider.pal, pal_provider.provider.tool\n"
@@ -35,8 +38,9 @@ def test_importing_the_providers_loads_neither_the_loader_nor_a_command_line() -
     assert json.loads(result.stdout) == []
 
 
-def test_the_declaration_package_still_offers_its_names() -> None:
-    from pal_provider import declaration
+def test_the_lazy_packages_still_offer_every_name_they_list() -> None:
+    from pal_provider import api, declaration, provider
 
-    assert callable(declaration.load_stack) and callable(declaration.validate_pal_body)
-    assert "load_stack" in declaration.__all__
+    for package in (api, declaration, provider):
+        for name in package.__all__:
+            assert getattr(package, name) is not None, f"{package.__name__}.{name}"
