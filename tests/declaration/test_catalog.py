@@ -51,9 +51,7 @@ def test_a_malformed_catalog_names_its_file_and_line() -> None:
 
 
 def test_a_model_given_twice_is_refused_with_both_lines() -> None:
-    text = (
-        "default_model: a\nmodels:\n  a: {status: recommended}\n  a: {status: deprecated}\n"
-    )
+    text = "default_model: a\nmodels:\n  a: {status: recommended}\n  a: {status: deprecated}\n"
     with pytest.raises(catalog.CatalogError) as raised:
         catalog.merge_catalog(None, text, "models.yaml")
     assert str(raised.value) == (
