@@ -273,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     create_ratio = create.charged_median_s / create.floor_s
     ok &= create_ratio <= CREATE_TARGET
     print(
-        f"full up create vs floor, the emulator's own time subtracted: {create_ratio:.2f} (target <= {CREATE_TARGET}: "
+        "full up create vs floor, the emulator's own time subtracted: "
+        f"{create_ratio:.2f} (target <= {CREATE_TARGET}: "
         f"{'met' if create_ratio <= CREATE_TARGET else 'MISSED'})"
     )
     sizes = [int(s) for s in args.noop_sizes.split(",") if s]

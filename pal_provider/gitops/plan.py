@@ -62,6 +62,9 @@ from .session import (
 FORMATS = ("text", "markdown", "json")
 T = TypeVar("T")
 
+# The threads that read the account while the declaration is validated.
+READ_THREAD_NAME = "palfleet-read"
+
 
 @dataclass(frozen=True)
 class PlanOptions:
@@ -122,7 +125,7 @@ def _in_background(fn: Callable[..., T], *args: Any) -> Future[T]:
         except BaseException as exc:  # handed to whoever waits for the result
             future.set_exception(exc)
 
-    threading.Thread(target=run, daemon=True, name="palfleet-read").start()
+    threading.Thread(target=run, daemon=True, name=READ_THREAD_NAME).start()
     return future
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
 from pal_provider.api import PalClient
+from pal_provider.gitops.plan import READ_THREAD_NAME
 
 from .conftest import ANNA, Invoke, apply_fleet, resolved, write_stack
 
@@ -201,6 +203,12 @@ def test_errors_exit_1_with_a_clear_message(
     assert missing.exit_code == 1 and "TAVUS_API_KEY" in missing.stderr
 
 
+def _wait_for_abandoned_reads() -> None:
+    for thread in threading.enumerate():
+        if thread.name == READ_THREAD_NAME:
+            thread.join(timeout=30)
+
+
 def test_nothing_is_sent_before_the_declaration_and_the_url_pass(
     palfleet: Invoke, stack_root: Path, emulator: Any
 ) -> None:
@@ -215,6 +223,9 @@ def test_nothing_is_sent_before_the_declaration_and_the_url_pass(
         result = palfleet(mode, "--stack", "bad")
         assert result.exit_code == 1
         assert "modle" in result.stderr and "Plan" not in result.stdout
+    # The reads that started while the declaration was validated may still be in flight (the
+    # command does not wait for them): only reads, and they end before the count below.
+    _wait_for_abandoned_reads()
     assert {e.method for e in emulator.control.requests().entries} <= {"GET"}
     emulator.control.clear_requests()
     remote = "http://tavus.example.com/v2"

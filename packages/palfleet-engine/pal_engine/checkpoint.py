@@ -162,10 +162,8 @@ class Checkpoint:
         self._salt: bytes | None = None
         self._fernet: Fernet | None = None
         self._key_lock = threading.Lock()
-        # A resource's stored form by identity (states are frozen): an unchanged resource is
-        # not encrypted again at every write of a large stack.
-        # Each resource's stored form as JSON text, by identity: an unchanged resource is
-        # neither encrypted nor encoded again when the file is rewritten.
+        # Each resource's stored form as JSON text, by identity (states are frozen): an unchanged
+        # resource is neither encrypted nor encoded again when the file is rewritten.
         self._written: dict[int, tuple[ResourceState, str]] = {}
 
     # encryption ------------------------------------------------------------------------------
